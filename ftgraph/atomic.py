@@ -1,0 +1,113 @@
+"""Atomic outputs: a command writes into a staging copy of ``out/`` that replaces it in one step.
+
+A build killed at any moment leaves the previous ``out/`` intact. On Linux the swap is one
+``renameat2(RENAME_EXCHANGE)`` system call; elsewhere two renames with a recovery step.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import fcntl
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths; False when the platform cannot."""
+    libc_name = ctypes.util.find_library("c")
+    if not libc_name:
+        return False
+    libc = ctypes.CDLL(libc_name, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is None:
+        return False
+    result = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    if result != 0:
+        errno = ctypes.get_errno()
+        if errno in (22, 38, 95):  # EINVAL, ENOSYS, EOPNOTSUPP: file system without exchange
+            return False
+        raise OSError(errno, os.strerror(errno), str(a))
+    return True
+
+
+def _backup_of(target: Path) -> Path:
+    return target.with_name(f".{target.name}.previous")
+
+
+def recover(target: Path) -> None:
+    """Restore ``target`` if a non-atomic swap was interrupted between its two renames."""
+    backup = _backup_of(target)
+    if backup.exists() and not target.exists():
+        backup.rename(target)
+    elif backup.exists():
+        shutil.rmtree(backup, ignore_errors=True)
+
+
+def _replace_dir(staging: Path, target: Path) -> None:
+    if not target.exists():
+        staging.rename(target)
+        return
+    if _exchange(staging, target):
+        shutil.rmtree(staging)  # it now holds the previous content
+        return
+    backup = _backup_of(target)
+    target.rename(backup)
+    staging.rename(target)
+    shutil.rmtree(backup)
+
+
+@contextlib.contextmanager
+def _locked(target: Path) -> Iterator[None]:
+    """One writer at a time for a given output folder."""
+    lock_path = target.with_name(f".{target.name}.lock")
+    with open(lock_path, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def staged_dir(target: Path, *, keep_existing: bool = True, skip: tuple[str, ...] = ()) -> Iterator[Path]:
+    """Yield a staging folder that replaces ``target`` when the block ends without error.
+
+    With ``keep_existing`` the staging folder starts as a copy of ``target`` (minus ``skip``), so a
+    command that writes some outputs keeps the others. On error the staging folder is discarded.
+    """
+    target = target.resolve()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with _locked(target):
+        recover(target)
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.staging-", dir=target.parent))
+        try:
+            if keep_existing and target.is_dir():
+                shutil.copytree(target, staging, dirs_exist_ok=True,
+                                ignore=shutil.ignore_patterns(*skip) if skip else None)
+            yield staging
+            _replace_dir(staging, target)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write one file so that readers see either the old or the new content, never a part."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise

@@ -1,0 +1,129 @@
+"""Build the graph from ``data/`` and ``ontology/``: load, map, validate, serialise deterministically."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from rdflib import Graph, URIRef
+from rdflib.namespace import RDF
+
+from ftgraph.errors import FtgraphError, ValidationFailed
+from ftgraph.loader import Dataset, load_dataset
+from ftgraph.mapping import dataset_to_graph
+from ftgraph.namespaces import DEFAULT_BASE_IRI, bind_prefixes
+from ftgraph.validate import ValidationReport, validate_graph
+
+ONTOLOGY_FILE = "ftgraph.ttl"
+SHAPES_FILE = "shapes.ttl"
+GRAPH_NT = "graph.nt"
+GRAPH_TTL = "graph.ttl"
+
+
+def project_root() -> Path:
+    """The folder holding ``data/`` and ``ontology/``: the working directory when it has them, else the
+    repository this package was installed from (editable install)."""
+    cwd = Path.cwd()
+    if (cwd / "ontology" / ONTOLOGY_FILE).is_file():
+        return cwd
+    return Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Paths:
+    data: Path
+    ontology: Path
+    out: Path
+
+    @classmethod
+    def default(cls, data: Path | None = None, out: Path | None = None, ontology: Path | None = None) -> Paths:
+        root = project_root()
+        return cls(data or root / "data", ontology or root / "ontology", out or root / "out")
+
+
+def check_base_iri(base_iri: str) -> str:
+    parts = urlsplit(base_iri)
+    if parts.scheme not in ("http", "https") or not parts.netloc or not base_iri.endswith(("/", "#")):
+        raise FtgraphError(f"--base-iri {base_iri!r}: expected an absolute http(s) IRI ending with '/' or '#'")
+    if any(char in base_iri for char in ' <>"{}|\\^`'):
+        raise FtgraphError(f"--base-iri {base_iri!r}: not a valid IRI")
+    return base_iri
+
+
+def read_turtle(path: Path) -> Graph:
+    try:
+        return Graph().parse(path, format="turtle")
+    except FileNotFoundError:
+        raise FtgraphError(f"{path}: file not found") from None
+    except Exception as exc:  # rdflib raises several parser-specific types
+        raise FtgraphError(f"{path}: invalid Turtle: {exc}") from None
+
+
+@dataclass
+class BuiltGraph:
+    """The result of a build, in memory."""
+
+    dataset: Dataset
+    data: Graph
+    ontology: Graph
+    report: ValidationReport
+    base_iri: str
+    combined: Graph = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.combined = bind_prefixes(Graph(), self.base_iri)
+        for triple in self.ontology:
+            self.combined.add(triple)
+        for triple in self.data:
+            self.combined.add(triple)
+
+
+def build_graph(paths: Paths, base_iri: str = DEFAULT_BASE_IRI, *, validate: bool = True) -> BuiltGraph:
+    """Load and validate the records, map them to RDF and check the SHACL shapes.
+
+    Raises :class:`~ftgraph.errors.DataErrors` for bad input and :class:`ValidationFailed` when the
+    graph violates the shapes.
+    """
+    check_base_iri(base_iri)
+    dataset = load_dataset(paths.data)
+    ontology = read_turtle(paths.ontology / ONTOLOGY_FILE)
+    data = dataset_to_graph(dataset, base_iri)
+    report = ValidationReport(True, [])
+    if validate:
+        report = validate_graph(data, ontology, read_turtle(paths.ontology / SHAPES_FILE))
+        if not report.conforms:
+            raise ValidationFailed(report.summary())
+    return BuiltGraph(dataset, data, ontology, report, base_iri)
+
+
+def to_sorted_ntriples(graph: Graph) -> str:
+    """N-Triples with one triple per line, lines sorted: byte-identical for identical graphs."""
+    text = graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
+    lines = sorted({line for line in text.splitlines() if line.strip()})
+    return "\n".join(lines) + "\n"
+
+
+def to_turtle(graph: Graph) -> str:
+    """Readable Turtle with the project's prefixes (rdflib sorts subjects and predicates)."""
+    return graph.serialize(format="turtle")
+
+
+def class_counts(graph: Graph) -> Counter[URIRef]:
+    return Counter(o for o in graph.objects(None, RDF.type) if isinstance(o, URIRef))
+
+
+def property_counts(graph: Graph) -> Counter[URIRef]:
+    return Counter(p for p in graph.predicates() if isinstance(p, URIRef))
+
+
+def write_graph_files(built: BuiltGraph, out_dir: Path) -> list[Path]:
+    """Write graph.nt and graph.ttl (data + ontology) into ``out_dir``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, text in ((GRAPH_NT, to_sorted_ntriples(built.combined)), (GRAPH_TTL, to_turtle(built.combined))):
+        path = out_dir / name
+        path.write_text(text, encoding="utf-8", newline="\n")
+        written.append(path)
+    return written

@@ -1,0 +1,76 @@
+"""SHACL validation of the built graph against ``ontology/shapes.ttl``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyshacl
+from rdflib import Graph, URIRef
+from rdflib.namespace import RDF
+
+from ftgraph.namespaces import SH
+
+
+@dataclass(frozen=True, order=True)
+class Violation:
+    focus: str
+    path: str
+    message: str
+    severity: str
+    value: str
+
+    def __str__(self) -> str:
+        value = f" (value {self.value})" if self.value else ""
+        path = f" {self.path}" if self.path else ""
+        return f"{self.severity}: <{self.focus}>{path}: {self.message}{value}"
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    conforms: bool
+    violations: list[Violation]
+
+    def summary(self, limit: int = 50) -> str:
+        if self.conforms:
+            return "SHACL validation: the graph conforms to every shape."
+        lines = [f"SHACL validation: {len(self.violations)} violation(s):"]
+        lines += [f"  {violation}" for violation in self.violations[:limit]]
+        if len(self.violations) > limit:
+            lines.append(f"  ... and {len(self.violations) - limit} more")
+        return "\n".join(lines)
+
+
+def _short(graph: Graph, node: object) -> str:
+    if node is None:
+        return ""
+    if isinstance(node, URIRef):
+        try:
+            return graph.namespace_manager.normalizeUri(node)
+        except Exception:  # noqa: BLE001 (an IRI that cannot be shortened is shown in full)
+            return str(node)
+    return str(node)
+
+
+def validate_graph(data: Graph, ontology: Graph, shapes: Graph) -> ValidationReport:
+    """Validate ``data`` with ``ontology`` mixed in (so ``sh:class`` follows ``rdfs:subClassOf``)."""
+    combined = Graph()
+    for graph in (data, ontology):
+        for triple in graph:
+            combined.add(triple)
+    conforms, results, _text = pyshacl.validate(
+        combined, shacl_graph=shapes, inference="none", advanced=False,
+        allow_warnings=False, abort_on_first=False,
+    )
+    assert isinstance(results, Graph)
+    violations = []
+    for result in results.subjects(RDF.type, SH.ValidationResult):
+        get = lambda p: results.value(result, p)  # noqa: E731
+        message = get(SH.resultMessage) or get(SH.sourceConstraintComponent)
+        violations.append(Violation(
+            focus=str(get(SH.focusNode)),
+            path=_short(data, get(SH.resultPath)),
+            message=str(message),
+            severity=_short(results, get(SH.resultSeverity)).rsplit("#", 1)[-1].removeprefix("sh:"),
+            value=_short(data, get(SH.value)),
+        ))
+    return ValidationReport(bool(conforms), sorted(set(violations)))
