@@ -140,7 +140,7 @@ def _read_file(path: Path) -> tuple[list[Located], list[DataError]]:
     errors: list[DataError] = []
     located: list[Located] = []
     try:
-        content = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 (safe loader)
+        content = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
     except UnicodeDecodeError as exc:
         return [], [DataError(str(path), f"not UTF-8 text: {exc.reason} at byte {exc.start}")]
     except yaml.MarkedYAMLError as exc:
@@ -162,7 +162,8 @@ def _read_file(path: Path) -> tuple[list[Located], list[DataError]]:
             ))
             continue
         if kind == "sources" and path.parent.name != SOURCES_DIR:
-            errors.append(DataError(str(path), f"sources are declared only in data/{SOURCES_DIR}/*.yaml", line=kind_line))
+            message = f"sources are declared only in data/{SOURCES_DIR}/*.yaml"
+            errors.append(DataError(str(path), message, line=kind_line))
             continue
         if not isinstance(items, _LineList):
             errors.append(DataError(str(path), f"'{kind}' must be a list of records", line=kind_line))

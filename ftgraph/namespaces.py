@@ -3,7 +3,21 @@
 from __future__ import annotations
 
 from rdflib import Graph, Namespace
-from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SKOS, TIME, VOID, XSD
+from rdflib.namespace import (
+    DCAT,
+    DCTERMS,
+    FOAF,
+    ORG,
+    OWL,
+    PROV,
+    RDF,
+    RDFS,
+    SKOS,
+    TIME,
+    VOID,
+    XSD,
+    DefinedNamespace,
+)
 
 #: The ontology namespace does not move with ``--base-iri``: only data IRIs do.
 FT = Namespace("https://w3id.org/ftgraph/ontology#")
@@ -16,7 +30,7 @@ WD = Namespace("http://www.wikidata.org/entity/")
 QB = Namespace("http://purl.org/linked-data/cube#")
 SH = Namespace("http://www.w3.org/ns/shacl#")
 
-PREFIXES: dict[str, Namespace] = {
+PREFIXES: dict[str, Namespace | type[DefinedNamespace]] = {
     "ft": FT,
     "org": ORG,
     "rov": ROV,

@@ -65,8 +65,15 @@ PartialDate = Annotated[str, BeforeValidator(_partial_date)]
 Url = Annotated[str, BeforeValidator(_iri)]
 Text = Annotated[str, BeforeValidator(_text)]
 Id = Annotated[str, Field(pattern=ID_PATTERN)]
-Insee = Annotated[str, BeforeValidator(lambda v: str(v) if isinstance(v, int) else v), Field(pattern=r"^(\d{5}|2[AB]\d{3}|\d{2,3}|\d{9})$")]
-Siren = Annotated[str, BeforeValidator(lambda v: str(v) if isinstance(v, int) else v), Field(pattern=r"^\d{9}$")]
+
+def _digits_as_text(value: Any) -> Any:
+    """YAML reads unquoted codes as numbers; codes are text (and keep their leading zeros when quoted)."""
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+# INSEE codes: commune (5 characters, Corsica 2A/2B), département (2-3), region (2), EPCI SIREN (9).
+Insee = Annotated[str, BeforeValidator(_digits_as_text), Field(pattern=r"^(\d{5}|2[AB]\d{3}|\d{2,3}|\d{9})$")]
+Siren = Annotated[str, BeforeValidator(_digits_as_text), Field(pattern=r"^\d{9}$")]
 Qid = Annotated[str, Field(pattern=r"^Q[1-9]\d*$")]
 
 T = TypeVar("T")

@@ -46,7 +46,7 @@ def _short(graph: Graph, node: object) -> str:
     if isinstance(node, URIRef):
         try:
             return graph.namespace_manager.normalizeUri(node)
-        except Exception:  # noqa: BLE001 (an IRI that cannot be shortened is shown in full)
+        except Exception:
             return str(node)
     return str(node)
 
@@ -64,13 +64,13 @@ def validate_graph(data: Graph, ontology: Graph, shapes: Graph) -> ValidationRep
     assert isinstance(results, Graph)
     violations = []
     for result in results.subjects(RDF.type, SH.ValidationResult):
-        get = lambda p: results.value(result, p)  # noqa: E731
-        message = get(SH.resultMessage) or get(SH.sourceConstraintComponent)
+        message = results.value(result, SH.resultMessage) or results.value(result, SH.sourceConstraintComponent)
+        severity = _short(results, results.value(result, SH.resultSeverity))
         violations.append(Violation(
-            focus=str(get(SH.focusNode)),
-            path=_short(data, get(SH.resultPath)),
+            focus=str(results.value(result, SH.focusNode)),
+            path=_short(data, results.value(result, SH.resultPath)),
             message=str(message),
-            severity=_short(results, get(SH.resultSeverity)).rsplit("#", 1)[-1].removeprefix("sh:"),
-            value=_short(data, get(SH.value)),
+            severity=severity.rsplit("#", 1)[-1].removeprefix("sh:"),
+            value=_short(data, results.value(result, SH.value)),
         ))
     return ValidationReport(bool(conforms), sorted(set(violations)))
