@@ -11,11 +11,13 @@ import yaml
 from pydantic import ValidationError
 
 from ftgraph.errors import DataError, DataErrors
+from ftgraph.text import normalise_name
 from ftgraph.records import (
     KINDS,
     Award,
     Claim,
     Concept,
+    Entity,
     Event,
     Organisation,
     Place,
@@ -243,6 +245,8 @@ def _references(located: Located) -> Iterable[tuple[list[str | int], str, tuple[
         elif isinstance(value, Claim):
             for source_index, source_id in enumerate(value.sources):
                 yield [name, "sources", source_index], source_id, ("sources",), None
+    for index, other in enumerate(getattr(record, "distinct_from", [])):
+        yield ["distinct_from", index], other, (located.kind,), None
     match record:
         case Place():
             if record.within:
@@ -307,6 +311,29 @@ def _check_references(dataset: Dataset) -> list[DataError]:
     return errors
 
 
+def _check_duplicate_names(dataset: Dataset) -> list[DataError]:
+    """Two ids of the same kind and type whose names (or alternative names) are equal once accents, case
+    and punctuation are removed are one entity twice, unless a record declares them ``distinct_from``."""
+    errors = []
+    seen: dict[tuple[str, str, str], Located] = {}
+    for located in dataset.records.values():
+        record = located.record
+        if not isinstance(record, Entity):
+            continue
+        kind_type = (located.kind, str(getattr(record, "type", "")))
+        for name in dict.fromkeys(normalise_name(n) for n in (record.name, *record.alt_names)):
+            first = seen.setdefault((*kind_type, name), located)
+            other = first.record
+            if first is located or not isinstance(other, Entity):
+                continue
+            if other.id in record.distinct_from or record.id in other.distinct_from:
+                continue
+            errors.append(located.error(["name"], (
+                f"'{name}' is also a name of '{other.id}' ({first.path}:{first.line}): reuse that id, or declare "
+                f"'distinct_from: [{other.id}]' if they are different")))
+    return errors
+
+
 def _check_consistency(dataset: Dataset) -> list[DataError]:
     """Rules across fields of one record: intervals in order, unique source URLs."""
     errors = []
@@ -350,7 +377,7 @@ def load_dataset(data_dir: Path) -> Dataset:
                     ["id"], f"duplicate id '{located.record.id}' (first defined at {first.path}:{first.line})"
                 ))
     if not errors:
-        errors = _check_references(dataset) + _check_consistency(dataset)
+        errors = _check_references(dataset) + _check_consistency(dataset) + _check_duplicate_names(dataset)
     if errors:
         raise DataErrors(errors)
     return dataset

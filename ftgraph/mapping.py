@@ -154,10 +154,12 @@ class Mapper:
         self.add(*triple)
         self.statement(URIRef(f"{owner}/shortcut/{name}"), triple, sources)
 
-    def labels(self, node: URIRef, name: str, alt_names: Iterable[str]) -> None:
-        self.add(node, RDFS.label, Literal(name))
-        for alt in alt_names:
+    def names(self, record: Place | Organisation | Person, node: URIRef) -> None:
+        self.add(node, RDFS.label, Literal(record.name))
+        for alt in record.alt_names:
             self.add(node, SKOS.altLabel, Literal(alt))
+        for other in record.distinct_from:
+            self.add(node, OWL.differentFrom, self.iri(other))
 
     def wikidata(self, record: Record, node: URIRef) -> None:
         self.sourced(record, node, "wikidata", OWL.sameAs, lambda qid: WD[qid])
@@ -216,7 +218,7 @@ class Mapper:
 
     def place(self, record: Place, node: URIRef) -> None:
         self.add(node, RDF.type, PLACE_CLASSES[record.type])
-        self.labels(node, record.name, record.alt_names)
+        self.names(record, node)
         self.sourced(record, node, "insee", IGEO.codeINSEE, Literal)
         if record.within:
             self.add(node, SCHEMA.containedInPlace, self.iri(record.within))
@@ -225,7 +227,7 @@ class Mapper:
     def organisation(self, record: Organisation, node: URIRef) -> None:
         self.add(node, RDF.type, ORG.Organization)
         self.add(node, RDF.type, ORGANISATION_CLASSES[record.type])
-        self.labels(node, record.name, record.alt_names)
+        self.names(record, node)
         self.sourced(record, node, "city", SCHEMA.location, self.iri)
         if record.territory:
             self.add(node, DCTERMS.spatial, self.iri(record.territory))
@@ -241,7 +243,7 @@ class Mapper:
 
     def person(self, record: Person, node: URIRef) -> None:
         self.add(node, RDF.type, FOAF.Person)
-        self.labels(node, record.name, record.alt_names)
+        self.names(record, node)
         self.wikidata(record, node)
 
     def role(self, record: Role, node: URIRef) -> None:

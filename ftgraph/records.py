@@ -143,6 +143,15 @@ class SourcedRecord(Record):
     sources: list[Id] = Field(min_length=1)
 
 
+class Entity(SourcedRecord):
+    """A named thing. ``distinct_from`` declares that another record with a similar name is a different
+    entity (otherwise names that collide once accents and case are removed are reported as duplicates)."""
+
+    name: Text
+    alt_names: list[Text] = []
+    distinct_from: list[Id] = []
+
+
 class Source(Record):
     url: Url
     title: Text
@@ -154,12 +163,10 @@ class Source(Record):
     language: Annotated[str, Field(pattern=r"^[a-z]{2}$")] = "fr"
 
 
-class Place(SourcedRecord):
-    name: Text
+class Place(Entity):
     type: Literal["commune", "intercommunalite", "departement", "region", "country", "building", "site"]
     insee: SourcedInsee | None = None
     within: Id | None = None
-    alt_names: list[Text] = []
     wikidata: SourcedQid | None = None
 
 
@@ -185,10 +192,8 @@ OrganisationType = Literal[
 ]
 
 
-class Organisation(SourcedRecord):
-    name: Text
+class Organisation(Entity):
     type: OrganisationType
-    alt_names: list[Text] = []
     city: SourcedId | None = None
     territory: Id | None = None
     flagship: Id | None = None
@@ -200,9 +205,7 @@ class Organisation(SourcedRecord):
     sectors: list[Text] = []
 
 
-class Person(SourcedRecord):
-    name: Text
-    alt_names: list[Text] = []
+class Person(Entity):
     wikidata: SourcedQid | None = None
 
 
