@@ -323,4 +323,6 @@ def dataset_to_graph(dataset: Dataset, base_iri: str) -> Graph:
         node = mapper.iri(record_id)
         _HANDLERS[located.kind](mapper, located.record, node)  # type: ignore[operator]
         mapper.provenance(node, getattr(located.record, "sources", []))
+        if located.record.note:
+            mapper.add(node, SKOS.editorialNote, Literal(located.record.note, lang="en"))
     return mapper.graph
