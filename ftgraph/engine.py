@@ -1,0 +1,611 @@
+"""SPARQL engines: the embedded pyoxigraph store (default) and any remote SPARQL 1.1 endpoint.
+
+Stable API (other stages build on these names):
+
+``open_store(out_dir) -> pyoxigraph.Store``
+    The embedded store persisted in ``out_dir/store`` for ``out_dir/graph.nt``, opened read-only.
+    It is (re)built when ``graph.nt`` changed since the store was built, and when the store is
+    missing, half-written or unreadable; so repeated queries do not rebuild.
+``store_from_graph(graph) -> pyoxigraph.Store``
+    An in-memory store holding an rdflib graph's triples in its default graph (tests, pipeline).
+``Engine``
+    Runs SPARQL with parameters on either engine: ``EmbeddedEngine(store)`` or
+    ``RemoteEngine(endpoint, ...)``; ``engine_for(out_dir, endpoint=None)`` picks one from options
+    and the ``FTGRAPH_ENDPOINT*`` environment variables.
+
+    - ``engine.select(query, params) -> list[dict[str, value]]``: rows of Python values (IRIs as
+      ``str``, numbers as ``int``/``Decimal``/``float``, ``xsd:date`` as ``datetime.date``, other
+      literals as ``str``, unbound as ``None``);
+    - ``engine.select_terms(query, params) -> list[dict[str, pyoxigraph term]]`` for hot paths;
+    - ``engine.ask(...) -> bool``; ``engine.construct(...) -> list[pyoxigraph.Triple]``;
+    - ``engine.query(...)``: the raw pyoxigraph result (solutions, boolean or triples).
+
+    ``params`` maps variable names (without ``?``) to RDF terms (pyoxigraph or rdflib) or Python
+    values (``str`` is a string literal; use ``NamedNode`` for an IRI). They are injected as RDF
+    terms, never pasted as text: the query gets ``VALUES`` for them at the start of its ``WHERE``
+    clause, so FILTERs and patterns of the top-level group see them (a sub-query does not).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+import urllib.error
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, URIRef
+from rdflib import Literal as RdfLiteral
+
+from ftgraph.build import GRAPH_NT
+from ftgraph.errors import FtgraphError
+
+__all__ = [
+    "STORE_DIR",
+    "Credentials",
+    "EmbeddedEngine",
+    "EndpointError",
+    "Engine",
+    "QuerySyntaxError",
+    "RemoteEngine",
+    "ResultsTruncated",
+    "Term",
+    "UnknownParameter",
+    "Value",
+    "bind_parameters",
+    "build_store",
+    "check_syntax",
+    "engine_for",
+    "open_store",
+    "query_form",
+    "query_variables",
+    "redact",
+    "store_from_graph",
+    "to_python",
+    "to_term",
+]
+
+#: Folder of the persisted store inside ``out/``: ``db/`` (the store) and ``manifest.json``.
+STORE_DIR = "store"
+_DB = "db"
+_MANIFEST = "manifest.json"
+_FORMAT_VERSION = 1
+
+Term = ox.NamedNode | ox.BlankNode | ox.Literal
+Value = str | int | float | bool | Decimal | dt.date | dt.datetime | None
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+_INTEGER_TYPES = {XSD + name for name in (
+    "integer", "int", "long", "short", "byte", "nonNegativeInteger", "positiveInteger", "nonPositiveInteger",
+    "negativeInteger", "unsignedLong", "unsignedInt", "unsignedShort", "unsignedByte")}
+
+
+# --------------------------------------------------------------------------------------------- errors
+
+class QuerySyntaxError(FtgraphError):
+    """A query that does not parse; the message gives line and column. Exit code 2."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+        self.column = column
+
+
+class UnknownParameter(FtgraphError):
+    """A parameter the query does not declare. Exit code 2."""
+
+    exit_code = 2
+
+
+class EndpointError(FtgraphError):
+    """A remote endpoint unreachable, timing out or refusing a request."""
+
+    exit_code = 3
+
+
+class ResultsTruncated(FtgraphError):
+    """The endpoint cut the results at its row limit (e.g. Virtuoso's ResultSetMaxRows)."""
+
+    exit_code = 3
+
+
+# ------------------------------------------------------------------------------------------- stores
+
+def store_from_graph(graph: Graph) -> ox.Store:
+    """An in-memory pyoxigraph store with ``graph``'s triples in its default graph."""
+    store = ox.Store()
+    data = graph.serialize(format="nt", encoding="utf-8")
+    store.bulk_load(data, ox.RdfFormat.N_TRIPLES)
+    return store
+
+
+def _fingerprint(graph_nt: Path) -> dict[str, Any]:
+    stat = graph_nt.stat()
+    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def build_store(graph_nt: Path, store_dir: Path) -> Path:
+    """Load ``graph_nt`` into a new persisted store at ``store_dir`` (replaced whole); returns it.
+
+    The store is written in a temporary folder next to ``store_dir`` and its manifest (the
+    fingerprint of ``graph_nt`` and the triple count) last, then renamed into place: a build that is
+    interrupted leaves no store that looks complete.
+    """
+    store_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{store_dir.name}.building-", dir=store_dir.parent))
+    try:
+        store = ox.Store(str(staging / _DB))
+        store.bulk_load(path=str(graph_nt), format=ox.RdfFormat.N_TRIPLES)
+        store.flush()
+        count = len(store)
+        del store  # closes the database and releases its lock
+        manifest = {"format": _FORMAT_VERSION, "pyoxigraph": ox.__version__, "triples": count,
+                    "graph_sha256": _sha256(graph_nt), **_fingerprint(graph_nt)}
+        (staging / _MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
+        if store_dir.exists():
+            shutil.rmtree(store_dir)
+        staging.rename(store_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return store_dir
+
+
+def _read_manifest(store_dir: Path) -> dict[str, Any] | None:
+    try:
+        manifest = json.loads((store_dir / _MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return manifest if isinstance(manifest, dict) else None
+
+
+def _is_current(manifest: dict[str, Any], graph_nt: Path) -> bool:
+    """True when the manifest describes a complete store built from this very ``graph_nt``."""
+    if manifest.get("format") != _FORMAT_VERSION or manifest.get("pyoxigraph") != ox.__version__:
+        return False
+    fingerprint = _fingerprint(graph_nt)
+    if all(manifest.get(key) == value for key, value in fingerprint.items()):
+        return True
+    return bool(manifest.get("graph_sha256") == _sha256(graph_nt))
+
+
+def _open_checked(store_dir: Path, manifest: dict[str, Any]) -> ox.Store | None:
+    """The read-only store when it opens and holds the manifest's triple count, else None."""
+    try:
+        store = ox.Store.read_only(str(store_dir / _DB))
+        if len(store) == manifest.get("triples"):
+            return store
+    except OSError:
+        pass
+    return None
+
+
+@contextlib.contextmanager
+def _lock(store_dir: Path) -> Iterator[None]:
+    store_dir.parent.mkdir(parents=True, exist_ok=True)
+    with open(store_dir.parent / f".{store_dir.name}.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def open_store(out_dir: Path) -> ox.Store:
+    """The persisted embedded store for ``out_dir/graph.nt``, opened read-only.
+
+    Rebuilt first when it is missing, was built from another ``graph.nt`` (or another pyoxigraph
+    version), is half-written (no manifest) or does not open / has lost triples (corrupted).
+    """
+    graph_nt = out_dir / GRAPH_NT
+    if not graph_nt.is_file():
+        raise FtgraphError(f"{graph_nt}: no built graph; run `ftgraph build` (or `ftgraph run`) first")
+    store_dir = out_dir / STORE_DIR
+    with _lock(store_dir):
+        manifest = _read_manifest(store_dir)
+        if manifest is not None and _is_current(manifest, graph_nt):
+            store = _open_checked(store_dir, manifest)
+            if store is not None:
+                return store
+        build_store(graph_nt, store_dir)
+        manifest = _read_manifest(store_dir)
+        store = _open_checked(store_dir, manifest or {})
+    if store is None:
+        raise FtgraphError(f"{store_dir}: the store could not be opened after a rebuild")
+    return store
+
+
+# -------------------------------------------------------------------------------- terms and values
+
+def to_python(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None) -> Value:
+    """A result term as a plain Python value (see the module docstring)."""
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return term.value
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    if isinstance(term, ox.Triple):
+        return str(term)
+    datatype = term.datatype.value
+    text = term.value
+    try:
+        if datatype in _INTEGER_TYPES:
+            return int(text)
+        if datatype == XSD + "decimal":
+            return Decimal(text)
+        if datatype in (XSD + "double", XSD + "float"):
+            return float(text)
+        if datatype == XSD + "boolean":
+            return text in ("true", "1")
+        if datatype == XSD + "date":
+            return dt.date.fromisoformat(text)
+        if datatype == XSD + "dateTime":
+            return dt.datetime.fromisoformat(text)
+    except (ValueError, InvalidOperation):
+        pass  # an ill-typed literal stays its lexical form
+    return text
+
+
+def to_term(value: object) -> Term:
+    """An RDF term for a parameter value: pyoxigraph or rdflib terms, or Python values.
+
+    ``str`` is a string literal (an IRI must be a ``NamedNode`` or rdflib ``URIRef``); ``bool``,
+    ``int``, ``float``, ``Decimal``, ``date`` and ``datetime`` become typed literals.
+    """
+    if isinstance(value, ox.NamedNode | ox.BlankNode | ox.Literal):
+        return value
+    if isinstance(value, URIRef):
+        return ox.NamedNode(str(value))
+    if isinstance(value, BNode):
+        return ox.BlankNode(str(value))
+    if isinstance(value, RdfLiteral):
+        if value.language:
+            return ox.Literal(str(value), language=value.language)
+        return ox.Literal(str(value), datatype=ox.NamedNode(str(value.datatype)) if value.datatype else None)
+    if isinstance(value, bool):
+        return ox.Literal("true" if value else "false", datatype=ox.NamedNode(XSD + "boolean"))
+    if isinstance(value, int):
+        return ox.Literal(str(value), datatype=ox.NamedNode(XSD + "integer"))
+    if isinstance(value, float):
+        return ox.Literal(repr(value), datatype=ox.NamedNode(XSD + "double"))
+    if isinstance(value, Decimal):
+        return ox.Literal(str(value), datatype=ox.NamedNode(XSD + "decimal"))
+    if isinstance(value, dt.datetime):
+        return ox.Literal(value.isoformat(), datatype=ox.NamedNode(XSD + "dateTime"))
+    if isinstance(value, dt.date):
+        return ox.Literal(value.isoformat(), datatype=ox.NamedNode(XSD + "date"))
+    if isinstance(value, str):
+        return ox.Literal(value)
+    raise TypeError(f"cannot use {value!r} ({type(value).__name__}) as an RDF term")
+
+
+# ------------------------------------------------------------------------ query text: parameters
+
+_TOKENS = re.compile(r"""
+    (?P<comment>\#[^\n]*)
+  | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''
+               |"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
+  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<var>[?$][A-Za-z0-9_\u00B7-\uFFFF]+)
+  | (?P<open>\{) | (?P<close>\}) | (?P<lparen>\() | (?P<rparen>\))
+  | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
+  | (?P<other>.)
+""", re.VERBOSE | re.DOTALL)
+
+_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+
+
+def _tokens(query: str) -> Iterator[re.Match[str]]:
+    for match in _TOKENS.finditer(query):
+        if match.lastgroup != "comment" and not match.group().isspace():
+            yield match
+
+
+def query_form(query: str) -> str:
+    """``SELECT``, ``ASK``, ``CONSTRUCT`` or ``DESCRIBE`` (the first such keyword of the query)."""
+    for match in _tokens(query):
+        if match.lastgroup == "word" and match.group().upper() in _FORMS:
+            return match.group().upper()
+    raise QuerySyntaxError("not a SPARQL query: no SELECT, ASK, CONSTRUCT or DESCRIBE")
+
+
+def query_variables(query: str) -> set[str]:
+    """Names of the variables a query mentions (without ``?``)."""
+    return {match.group()[1:] for match in _tokens(query) if match.lastgroup == "var"}
+
+
+def _where_brace(query: str) -> int | None:
+    """Offset just after the ``{`` that opens the query's WHERE clause; None for the short form
+    ``CONSTRUCT WHERE { triples }``, whose group cannot hold VALUES."""
+    braces = parens = 0
+    after_where = template_seen = False
+    form = None
+    for match in _tokens(query):
+        kind, text = match.lastgroup, match.group()
+        if kind == "word" and form is None and text.upper() in _FORMS:
+            form = text.upper()
+        elif kind == "word" and text.upper() == "WHERE" and braces == parens == 0:
+            if form == "CONSTRUCT" and not template_seen:
+                return None
+            after_where = True
+        elif kind == "open":
+            if braces == parens == 0 and (after_where or (form is not None and form != "CONSTRUCT")):
+                return match.end()
+            template_seen = template_seen or braces == parens == 0
+            braces += 1
+        elif kind == "close":
+            braces -= 1
+        elif kind == "lparen":
+            parens += 1
+        elif kind == "rparen":
+            parens -= 1
+    raise QuerySyntaxError("cannot find the query's WHERE clause")
+
+
+def bind_parameters(query: str, params: Mapping[str, object]) -> str:
+    """``query`` with each parameter bound to its RDF term by a ``VALUES`` block opening its WHERE
+    clause (or closing the query, for ``CONSTRUCT WHERE``). Terms are serialised by pyoxigraph
+    (escaped N-Triples syntax), never pasted as text."""
+    if not params:
+        return query
+    names = " ".join(f"?{name}" for name in params)
+    terms = " ".join(str(to_term(value)) for value in params.values())
+    values = f"VALUES ({names}) {{ ({terms}) }}"
+    at = _where_brace(query)
+    if at is None:
+        return f"{query}\n{values}\n"
+    return f"{query[:at]} {values}{query[at:]}"
+
+
+_ERROR_AT = re.compile(r"error at (\d+):(\d+): (.*)", re.DOTALL)
+
+
+def check_syntax(query: str) -> None:
+    """Raise :class:`QuerySyntaxError` (with line and column) when ``query`` is not SPARQL 1.1."""
+    try:
+        ox.Store().query(query)
+    except SyntaxError as exc:
+        match = _ERROR_AT.search(str(exc))
+        if match:
+            line, column = int(match.group(1)), int(match.group(2))
+            raise QuerySyntaxError(f"syntax error at line {line}, column {column}: {match.group(3)}",
+                                   line, column) from None
+        raise QuerySyntaxError(f"syntax error: {exc}") from None
+
+
+# ------------------------------------------------------------------------------------------ engines
+
+QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
+
+
+class Engine(ABC):
+    """Runs SPARQL 1.1 queries with parameters; results as pyoxigraph objects or Python values."""
+
+    #: What the engine runs on, for messages ("embedded store", an endpoint URL).
+    description: str
+
+    @abstractmethod
+    def _run(self, query: str, form: str) -> QueryResult:
+        """Run a complete query (parameters already bound)."""
+
+    def query(self, query: str, params: Mapping[str, object] | None = None) -> QueryResult:
+        """Check ``query``, bind ``params`` and run it: solutions, a boolean or triples (pyoxigraph)."""
+        check_syntax(query)
+        unknown = sorted(set(params or {}) - query_variables(query))
+        if unknown:
+            valid = ", ".join(sorted(query_variables(query))) or "none"
+            raise UnknownParameter(f"unknown parameter(s) {', '.join(unknown)}; the query's variables: {valid}")
+        return self._run(bind_parameters(query, params or {}), query_form(query))
+
+    def select_terms(self, query: str, params: Mapping[str, object] | None = None) -> list[dict[str, Any]]:
+        """Rows of a SELECT as ``{variable: pyoxigraph term or None}`` (no conversion cost)."""
+        solutions = self._expect(query, params, ox.QuerySolutions)
+        names = [variable.value for variable in solutions.variables]
+        return [{name: solution[name] for name in names} for solution in solutions]
+
+    def select(self, query: str, params: Mapping[str, object] | None = None) -> list[dict[str, Value]]:
+        """Rows of a SELECT as ``{variable: Python value or None}``."""
+        solutions = self._expect(query, params, ox.QuerySolutions)
+        names = [variable.value for variable in solutions.variables]
+        return [{name: to_python(solution[name]) for name in names} for solution in solutions]
+
+    def ask(self, query: str, params: Mapping[str, object] | None = None) -> bool:
+        return bool(self._expect(query, params, ox.QueryBoolean))
+
+    def construct(self, query: str, params: Mapping[str, object] | None = None) -> list[ox.Triple]:
+        """The triples of a CONSTRUCT or DESCRIBE query."""
+        return list(self._expect(query, params, ox.QueryTriples))
+
+    def _expect(self, query: str, params: Mapping[str, object] | None, kind: type) -> Any:
+        result = self.query(query, params)
+        if not isinstance(result, kind):
+            raise FtgraphError(f"expected a {_KIND_FORMS[kind]} query, got {query_form(query)}")
+        return result
+
+
+_KIND_FORMS: dict[type, str] = {ox.QuerySolutions: "SELECT", ox.QueryBoolean: "ASK",
+                                ox.QueryTriples: "CONSTRUCT or DESCRIBE"}
+
+
+class EmbeddedEngine(Engine):
+    """Queries a pyoxigraph store in this process (its default graph)."""
+
+    def __init__(self, store: ox.Store, description: str = "embedded store") -> None:
+        self.store = store
+        self.description = description
+
+    def _run(self, query: str, form: str) -> QueryResult:
+        return self.store.query(query)
+
+
+def redact(url: str) -> str:
+    """``url`` without user info (credentials never appear in messages)."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = host + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """HTTP credentials for an endpoint; ``repr`` hides the password."""
+
+    user: str
+    password: str
+    scheme: str = "digest"
+
+    def __repr__(self) -> str:
+        return f"Credentials(user={self.user!r}, password='***', scheme={self.scheme!r})"
+
+
+_HTTP_STATUS = {"QueryBadFormed": 400, "Unauthorized": 401, "EndPointNotFound": 404, "URITooLong": 414,
+                "EndPointInternalError": 500}
+
+#: Response headers by which endpoints say they cut a result set (Virtuoso: ResultSetMaxRows).
+_TRUNCATION_HEADERS = ("X-SPARQL-MaxRows",)
+
+
+class RemoteEngine(Engine):
+    """Queries a SPARQL 1.1 endpoint over HTTP (SPARQLWrapper), optionally within one named graph."""
+
+    def __init__(self, endpoint: str, *, graph: str | None = None, credentials: Credentials | None = None,
+                 timeout: int = 60) -> None:
+        parts = urlsplit(endpoint)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise FtgraphError(f"endpoint {redact(endpoint)!r}: expected an http(s) URL")
+        self.endpoint = endpoint
+        self.graph = graph
+        self.credentials = credentials
+        self.timeout = timeout
+        self.description = redact(endpoint)
+
+    def _wrapper(self) -> Any:
+        from SPARQLWrapper import BASIC, DIGEST, POST, SPARQLWrapper
+
+        wrapper = SPARQLWrapper(self.endpoint)
+        wrapper.setMethod(POST)
+        wrapper.setTimeout(self.timeout)
+        if self.credentials is not None:
+            wrapper.setHTTPAuth(DIGEST if self.credentials.scheme == "digest" else BASIC)
+            wrapper.setCredentials(self.credentials.user, self.credentials.password)
+        return wrapper
+
+    def request(self, text: str, *, update: bool = False, return_format: str = "json") -> tuple[bytes, Any]:
+        """Send a query (or update) and return the response body and headers.
+
+        Raises :class:`EndpointError` naming the endpoint and the HTTP status when the endpoint is
+        unreachable, times out or refuses the request.
+        """
+        wrapper = self._wrapper()
+        wrapper.setQuery(text)  # SPARQLWrapper sends an update (INSERT, CLEAR...) as `update=`
+        if self.graph and not update:
+            wrapper.addDefaultGraph(self.graph)
+        wrapper.setReturnFormat(return_format)
+        try:
+            response = wrapper.query().response
+            return response.read(), response.headers
+        except urllib.error.HTTPError as exc:
+            raise self._error(exc.code, exc.reason, _body(exc)) from None
+        except urllib.error.URLError as exc:
+            reason = exc.reason
+            if isinstance(reason, TimeoutError):
+                raise EndpointError(f"endpoint {self.description}: no answer within {self.timeout} s") from None
+            raise EndpointError(f"endpoint {self.description} unreachable: {reason}") from None
+        except TimeoutError:
+            raise EndpointError(f"endpoint {self.description}: no answer within {self.timeout} s") from None
+        except ConnectionError as exc:
+            raise EndpointError(f"endpoint {self.description}: connection failed: {exc}") from None
+        except Exception as exc:  # SPARQLWrapper's own error classes, one per HTTP status
+            status = _HTTP_STATUS.get(type(exc).__name__)
+            if status is None:
+                raise
+            raise self._error(status, type(exc).__name__, str(exc)) from None
+
+    def _error(self, status: int, reason: str, body: str) -> EndpointError:
+        detail = " ".join(body.split())[:500]
+        if status == 400:
+            return QuerySyntaxErrorFromEndpoint(f"endpoint {self.description} rejected the query "
+                                                f"(HTTP 400): {detail}")
+        return EndpointError(f"endpoint {self.description} refused the request (HTTP {status} {reason})"
+                             + (f": {detail}" if detail else ""))
+
+    def _run(self, query: str, form: str) -> QueryResult:
+        if form in ("CONSTRUCT", "DESCRIBE"):
+            body, _ = self.request(query, return_format="turtle")
+            return _triples(body)
+        body, headers = self.request(query, return_format="json")
+        result = ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
+        for header in _TRUNCATION_HEADERS:
+            limit = headers.get(header)
+            if limit is not None:
+                raise ResultsTruncated(
+                    f"endpoint {self.description} cut the results at {limit} rows ({header}); raise the "
+                    "endpoint's row limit (Virtuoso: ResultSetMaxRows) or page with LIMIT/OFFSET")
+        return result
+
+
+class QuerySyntaxErrorFromEndpoint(EndpointError):
+    """The endpoint rejected the query as malformed (HTTP 400). Exit code 2."""
+
+    exit_code = 2
+
+
+def _body(exc: urllib.error.HTTPError) -> str:
+    try:
+        return exc.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+def _triples(body: bytes) -> ox.QueryTriples:
+    store = ox.Store()
+    store.load(body, ox.RdfFormat.TURTLE)
+    result = store.query("CONSTRUCT WHERE { ?s ?p ?o }")
+    assert isinstance(result, ox.QueryTriples)
+    return result
+
+
+def engine_for(out_dir: Path, endpoint: str | None = None, *, graph: str | None = None,
+               user: str | None = None, password: str | None = None, auth: str | None = None,
+               timeout: int = 60) -> Engine:
+    """The remote engine when an endpoint is given (option, else ``FTGRAPH_ENDPOINT``), else the
+    embedded store of ``out_dir``. Credentials: options, else ``FTGRAPH_ENDPOINT_USER`` /
+    ``FTGRAPH_ENDPOINT_PASSWORD`` (scheme ``FTGRAPH_ENDPOINT_AUTH``: digest (default) or basic);
+    the graph: option, else ``FTGRAPH_GRAPH``."""
+    endpoint = endpoint or os.environ.get("FTGRAPH_ENDPOINT") or None
+    if endpoint is None:
+        return EmbeddedEngine(open_store(out_dir), f"embedded store {out_dir / STORE_DIR}")
+    user = user or os.environ.get("FTGRAPH_ENDPOINT_USER") or None
+    password = password if password is not None else os.environ.get("FTGRAPH_ENDPOINT_PASSWORD")
+    scheme = (auth or os.environ.get("FTGRAPH_ENDPOINT_AUTH") or "digest").lower()
+    if scheme not in ("digest", "basic"):
+        raise FtgraphError(f"authentication scheme {scheme!r}: expected digest or basic")
+    credentials = Credentials(user, password or "", scheme) if user else None
+    return RemoteEngine(endpoint, graph=graph or os.environ.get("FTGRAPH_GRAPH") or None,
+                        credentials=credentials, timeout=timeout)
