@@ -76,20 +76,29 @@ def isolate_count(G: nx.Graph) -> int:
     return nx.number_of_isolates(G)
 
 
-def efficiency(G: nx.Graph) -> float | None:
+def efficiency(G: nx.Graph, sample: int | None = None, seed: int = 0) -> float | None:
     """Global efficiency: mean inverse shortest-path length over all ordered pairs.
 
     .. math:: E = \\frac{1}{n(n-1)} \\sum_{i \\neq j} 1 / d_{ij}
 
     with :math:`1/d_{ij} = 0` for unreachable pairs, so it is defined on disconnected graphs. E = 1 in
-    a complete graph. Unweighted (every tie has length 1). Returns ``None`` for fewer than two nodes.
+    a complete graph. Unweighted (every tie has length 1). Exact when ``sample`` is ``None`` or not
+    smaller than n; otherwise estimated from the distances of ``sample`` source nodes drawn with
+    ``seed`` (an unbiased estimate). Returns ``None`` for fewer than two nodes.
 
     References
     ----------
     Latora, V. & Marchiori, M. (2001). Efficient behavior of small-world networks.
     *Physical Review Letters* 87:198701. See :func:`networkx.global_efficiency`.
     """
-    return nx.global_efficiency(G) if G.number_of_nodes() > 1 else None
+    n = G.number_of_nodes()
+    if n < 2:
+        return None
+    if sample is None or sample >= n:
+        return nx.global_efficiency(G)
+    sources = random.Random(seed).sample(sorted(G, key=str), sample)
+    total = sum(1 / d for s in sources for d in nx.single_source_shortest_path_length(G, s).values() if d)
+    return total / (sample * (n - 1))
 
 
 def average_clustering(G: nx.Graph) -> float | None:
@@ -201,7 +210,7 @@ def brokerage_share(b: Betweenness, holders: Iterable[Any]) -> float | None:
     return sum(b.get(v, 0.0) for v in set(holders)) / total
 
 
-def constraint_summary(G: nx.Graph, attribute: str) -> dict[str, Any]:
+def constraint_summary(G: nx.Graph, attribute: str, sample: int | None = None, seed: int = 0) -> dict[str, Any]:
     """Median and mean of Burt's constraint over non-isolated actors, and its median per class.
 
     .. math:: c_i = \\sum_{j \\neq i} \\Big(p_{ij} + \\sum_{q \\neq i,j} p_{iq} p_{qj}\\Big)^2
@@ -209,35 +218,38 @@ def constraint_summary(G: nx.Graph, attribute: str) -> dict[str, Any]:
     with :math:`p_{ij}` the share of i's ties that go to j (unweighted). Low constraint: the actor
     bridges structural holes between otherwise unconnected contacts (a broker, e.g. a federating
     association). High mean constraint: actors sit in closed cliques. Isolates (undefined
-    constraint) are left out. Values are ``None`` when no actor has a tie.
+    constraint) are left out. With ``sample``, summarised over that many actors drawn with ``seed``.
+    Values are ``None`` when no actor has a tie.
 
     References
     ----------
     Burt, R. S. (1992). *Structural Holes: The Social Structure of Competition*. Harvard UP.
     See :func:`networkx.constraint`.
     """
-    return _per_node_summary(G, attribute, nx.constraint)
+    return _per_node_summary(G, attribute, nx.constraint, sample, seed)
 
 
-def effective_size_summary(G: nx.Graph, attribute: str) -> dict[str, Any]:
+def effective_size_summary(G: nx.Graph, attribute: str, sample: int | None = None, seed: int = 0) -> dict[str, Any]:
     """Median and mean of Burt's effective size over non-isolated actors, and its median per class.
 
     .. math:: e_i = n_i - 2 t_i / n_i
 
     (Borgatti's form for unweighted graphs: :math:`n_i` contacts, :math:`t_i` ties among them): the
-    number of non-redundant contacts. Isolates are left out.
+    number of non-redundant contacts. Isolates are left out; ``sample`` as in :func:`constraint_summary`.
 
     References
     ----------
     Burt, R. S. (1992). *Structural Holes*. Harvard UP. Borgatti, S. P. (1997). Structural holes:
     unpacking Burt's redundancy measures. *Connections* 20(1):35–38. See :func:`networkx.effective_size`.
     """
-    return _per_node_summary(G, attribute, nx.effective_size)
+    return _per_node_summary(G, attribute, nx.effective_size, sample, seed)
 
 
-def _per_node_summary(G: nx.Graph, attribute: str,
-                      measure: Callable[..., dict[Any, float]]) -> dict[str, Any]:
-    connected = [v for v in G if G.degree(v) > 0]
+def _per_node_summary(G: nx.Graph, attribute: str, measure: Callable[..., dict[Any, float]],
+                      sample: int | None, seed: int) -> dict[str, Any]:
+    connected = sorted((v for v in G if G.degree(v) > 0), key=str)
+    if sample is not None and sample < len(connected):
+        connected = random.Random(seed).sample(connected, sample)
     values = measure(G, nodes=connected) if connected else {}
     by_class: dict[str, list[float]] = {}
     for v, value in values.items():
@@ -472,13 +484,14 @@ def hub_robustness(G: nx.Graph, b: Betweenness, hubs: int = 1) -> float | None:
     return len(_largest_component(rest)) / (len(component) - hubs)
 
 
-def relative_efficiency(G: nx.Graph, draws: int, seed: int) -> float | None:
+def relative_efficiency(G: nx.Graph, draws: int, seed: int, sample: int | None = None) -> float | None:
     """Global efficiency over that of random graphs of the same size and density, capped at 1.
 
     .. math:: \\hat{E} = \\min\\big(1, E(G) / \\overline{E(G_{n,m})}\\big)
 
     where :math:`G_{n,m}` are ``draws`` Erdős–Rényi graphs with the same number of nodes and edges.
     Ê = 1: actors reach each other as easily as in a random network with the same number of ties.
+    With ``sample``, every efficiency is estimated from that many source nodes (:func:`efficiency`).
     Returns ``None`` without ties.
 
     References
@@ -486,11 +499,12 @@ def relative_efficiency(G: nx.Graph, draws: int, seed: int) -> float | None:
     Latora & Marchiori (2001), *PRL* 87:198701. See :func:`networkx.gnm_random_graph`.
     """
     n, m = G.number_of_nodes(), G.number_of_edges()
-    observed = efficiency(G)
+    observed = efficiency(G, sample, seed)
     if observed is None or not m:
         return None
     rng = random.Random(seed)
-    null = statistics.fmean(nx.global_efficiency(nx.gnm_random_graph(n, m, seed=rng)) for _ in range(draws))
+    null = statistics.fmean(efficiency(nx.gnm_random_graph(n, m, seed=rng), sample, rng.randrange(2**31)) or 0.0
+                            for _ in range(draws))
     return min(1.0, observed / null) if null else None
 
 
@@ -506,7 +520,7 @@ class FederationIndex:
 
 
 def federation_index(G: nx.Graph, attribute: str, *, draws: int, seed: int, b: Betweenness | None = None,
-                     mixing_graph: nx.Graph | None = None) -> FederationIndex:
+                     mixing_graph: nx.Graph | None = None, sample: int | None = None) -> FederationIndex:
     """The Federation Index: geometric mean of cohesion, robustness, cross-class mixing and efficiency.
 
     .. math:: FI = (S \\cdot R \\cdot X \\cdot \\hat{E})^{1/4}
@@ -515,7 +529,8 @@ def federation_index(G: nx.Graph, attribute: str, *, draws: int, seed: int, b: B
     - R, :func:`hub_robustness`: the block does not rest on a single broker;
     - X, :func:`cross_class_mixing` of ``attribute`` on ``mixing_graph`` (default ``G``): classes of
       actors are tied to each other;
-    - Ê, :func:`relative_efficiency` (``draws`` random graphs, ``seed``): actors reach each other.
+    - Ê, :func:`relative_efficiency` (``draws`` random graphs, ``seed``, ``sample`` source nodes):
+      actors reach each other.
 
     Each component is floored at 0.01 in the product. The geometric mean does not let one strong
     component make up for a weak one (a star around one association has S = 1 but R ≈ 0). The
@@ -530,7 +545,7 @@ def federation_index(G: nx.Graph, attribute: str, *, draws: int, seed: int, b: B
     b = b if b is not None else betweenness(G)
     parts = (largest_component_share(G), hub_robustness(G, b),
              cross_class_mixing(mixing_graph if mixing_graph is not None else G, attribute),
-             relative_efficiency(G, draws, seed))
+             relative_efficiency(G, draws, seed, sample))
     index = None
     if all(part is not None for part in parts):
         index = math.prod(max(COMPONENT_FLOOR, part) for part in parts if part is not None) ** (1 / len(parts))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import random
 
 import networkx as nx
 import pytest
@@ -185,6 +186,22 @@ def test_sampled_betweenness_is_seeded_and_exact_when_the_sample_covers_the_grap
     sampled = m.betweenness(G, sample=20, seed=1)
     assert sampled == m.betweenness(G, sample=20, seed=1)
     assert sampled != exact
+
+
+def test_sampled_efficiency_and_constraint() -> None:
+    G = classed(nx.gnm_random_graph(80, 200, seed=3))
+    assert m.efficiency(G, sample=80, seed=1) == m.efficiency(G)
+    estimate = m.efficiency(G, sample=30, seed=1)
+    assert estimate == m.efficiency(G, sample=30, seed=1)
+    assert estimate == approx(m.efficiency(G), rel=0.1) and estimate != m.efficiency(G)
+    # one source: the mean inverse distance from it
+    source = random.Random(1).sample(sorted(G, key=str), 1)[0]
+    inverse = [1 / d for d in nx.single_source_shortest_path_length(G, source).values() if d]
+    assert m.efficiency(G, sample=1, seed=1) == approx(sum(inverse) / 79)
+    assert m.constraint_summary(G, "kind", sample=80, seed=1) == m.constraint_summary(G, "kind")
+    sampled = m.constraint_summary(G, "kind", sample=20, seed=1)
+    assert sampled == m.constraint_summary(G, "kind", sample=20, seed=1)
+    assert sampled["median"] == approx(m.constraint_summary(G, "kind")["median"], rel=0.25)
 
 
 # Degenerate graphs: defined results, never NaN ---------------------------------------------------
