@@ -7,13 +7,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pyoxigraph
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
 from ftgraph.errors import FtgraphError, ValidationFailed
 from ftgraph.loader import Dataset, load_dataset
 from ftgraph.mapping import dataset_to_graph
-from ftgraph.namespaces import DEFAULT_BASE_IRI, bind_prefixes
+from ftgraph.namespaces import DEFAULT_BASE_IRI, PREFIXES, bind_prefixes
 from ftgraph.validate import ValidationReport, validate_graph
 
 ONTOLOGY_FILE = "ftgraph.ttl"
@@ -105,9 +106,19 @@ def to_sorted_ntriples(graph: Graph) -> str:
     return "\n".join(lines) + "\n"
 
 
-def to_turtle(graph: Graph) -> str:
-    """Readable Turtle with the project's prefixes (rdflib sorts subjects and predicates)."""
-    return graph.serialize(format="turtle")
+def to_turtle(sorted_ntriples: str) -> str:
+    """Readable Turtle with the project's prefixes, in the order of the sorted N-Triples (deterministic).
+
+    pyoxigraph groups consecutive triples of one subject; it is ~20x faster than rdflib's serializer. Data
+    IRIs stay in full: their paths hold '/', which a prefixed name could only write escaped.
+    """
+    triples = pyoxigraph.parse(sorted_ntriples.encode("utf-8"), format=pyoxigraph.RdfFormat.N_TRIPLES)
+    prefixes = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
+    text = pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.TURTLE, prefixes=prefixes).decode("utf-8")
+    # pyoxigraph writes the prefixes in hash order: sort them so that the output is byte-stable.
+    lines = text.split("\n")
+    header = sorted(line for line in lines if line.startswith("@prefix "))
+    return "\n".join(header + lines[len(header):])
 
 
 def class_counts(graph: Graph) -> Counter[URIRef]:
@@ -122,7 +133,8 @@ def write_graph_files(built: BuiltGraph, out_dir: Path) -> list[Path]:
     """Write graph.nt and graph.ttl (data + ontology) into ``out_dir``."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, text in ((GRAPH_NT, to_sorted_ntriples(built.combined)), (GRAPH_TTL, to_turtle(built.combined))):
+    ntriples = to_sorted_ntriples(built.combined)
+    for name, text in ((GRAPH_NT, ntriples), (GRAPH_TTL, to_turtle(ntriples))):
         path = out_dir / name
         path.write_text(text, encoding="utf-8", newline="\n")
         written.append(path)

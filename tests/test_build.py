@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF, SKOS, XSD
 
-from ftgraph.build import BuiltGraph, Paths, build_graph
+from ftgraph.build import BuiltGraph, Paths, build_graph, to_sorted_ntriples, to_turtle
 from ftgraph.cli import cli
 from ftgraph.errors import DataErrors, ValidationFailed
 from ftgraph.namespaces import DEFAULT_BASE_IRI, FT, sparql_prologue
@@ -106,18 +106,26 @@ def test_every_fact_has_a_source(built: BuiltGraph) -> None:
     assert unsourced == [], f"{len(unsourced)} facts without a source, e.g. {unsourced[:3]}"
 
 
-def test_two_builds_are_byte_identical(tmp_path: Path) -> None:
+def test_build_is_byte_identical_across_runs(built: BuiltGraph, tmp_path: Path) -> None:
+    """The CLI's build (another process) and the session's build give the same bytes."""
+    result = subprocess.run([str(FT_BIN), "--quiet", "build", "--out", str(tmp_path)],
+                            cwd=ROOT, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    ntriples = to_sorted_ntriples(built.combined)
+    assert (tmp_path / "graph.nt").read_text(encoding="utf-8") == ntriples
+    assert (tmp_path / "graph.ttl").read_text(encoding="utf-8") == to_turtle(ntriples)
+    lines = ntriples.splitlines()
+    assert lines == sorted(lines) and len(lines) == len(built.combined)
+    assert Graph().parse(tmp_path / "graph.ttl", format="turtle").isomorphic(built.combined)
+
+
+def test_minimal_build_is_byte_identical_twice(tmp_path: Path) -> None:
+    data = write_minimal(tmp_path)
     outputs = []
     for name in ("a", "b"):
-        result = subprocess.run([str(FT_BIN), "--quiet", "build", "--out", str(tmp_path / name)],
-                                cwd=ROOT, capture_output=True, text=True, check=False)
-        assert result.returncode == 0, result.stderr
-        outputs.append({f: (tmp_path / name / f).read_bytes() for f in ("graph.nt", "graph.ttl")})
+        assert CliRunner().invoke(cli, ["-q", "build", "--data", str(data), "--out", str(tmp_path / name)]).exit_code == 0
+        outputs.append([(tmp_path / name / f).read_bytes() for f in ("graph.nt", "graph.ttl")])
     assert outputs[0] == outputs[1]
-    lines = outputs[0]["graph.nt"].decode().splitlines()
-    assert lines == sorted(lines)
-    assert Graph().parse(data=outputs[0]["graph.ttl"].decode(), format="turtle").isomorphic(
-        Graph().parse(data=outputs[0]["graph.nt"].decode(), format="nt"))
 
 
 # -- the seed facts, each with its source URL --------------------------------------------------------
