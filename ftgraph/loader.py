@@ -11,7 +11,6 @@ import yaml
 from pydantic import ValidationError
 
 from ftgraph.errors import DataError, DataErrors
-from ftgraph.text import normalise_name
 from ftgraph.records import (
     KINDS,
     Award,
@@ -27,6 +26,7 @@ from ftgraph.records import (
     claims_of,
     preferred_value,
 )
+from ftgraph.text import normalise_name
 
 SOURCES_DIR = "sources"
 

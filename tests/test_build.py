@@ -123,7 +123,8 @@ def test_minimal_build_is_byte_identical_twice(tmp_path: Path) -> None:
     data = write_minimal(tmp_path)
     outputs = []
     for name in ("a", "b"):
-        assert CliRunner().invoke(cli, ["-q", "build", "--data", str(data), "--out", str(tmp_path / name)]).exit_code == 0
+        result = CliRunner().invoke(cli, ["-q", "build", "--data", str(data), "--out", str(tmp_path / name)])
+        assert result.exit_code == 0, result.output
         outputs.append([(tmp_path / name / f).read_bytes() for f in ("graph.nt", "graph.ttl")])
     assert outputs[0] == outputs[1]
 

@@ -64,7 +64,8 @@ def test_every_label_award_has_a_date_and_every_metropole_award_a_decision(built
 def test_names_that_collide_without_accents_are_one_entity_twice(tmp_path: Path) -> None:
     twin = MINIMAL_RECORDS.replace(
         "organisations:\n", "organisations:\n  - {id: acme-sas, name: ÂCME, type: startup, sources: [src-one]}\n")
-    with pytest.raises(DataErrors, match="record 'acme', field 'name': 'acme' is also a name of 'acme-sas'.*distinct_from"):
+    expected = r"record 'acme', field 'name': 'acme' is also a name of 'acme-sas'.*distinct_from"
+    with pytest.raises(DataErrors, match=expected):
         build_graph(minimal_paths(tmp_path / "a", twin))
     declared = twin.replace("name: ÂCME,", "name: ÂCME, distinct_from: [acme],")
     assert len(build_graph(minimal_paths(tmp_path / "b", declared)).dataset) > 0
