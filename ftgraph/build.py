@@ -114,7 +114,9 @@ def to_turtle(sorted_ntriples: str) -> str:
     """
     triples = pyoxigraph.parse(sorted_ntriples.encode("utf-8"), format=pyoxigraph.RdfFormat.N_TRIPLES)
     prefixes = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
-    text = pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.TURTLE, prefixes=prefixes).decode("utf-8")
+    turtle = pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.TURTLE, prefixes=prefixes)
+    assert turtle is not None  # serialize() returns the bytes when given no output
+    text = turtle.decode("utf-8")
     # pyoxigraph writes the prefixes in hash order: sort them so that the output is byte-stable.
     lines = text.split("\n")
     header = sorted(line for line in lines if line.startswith("@prefix "))
