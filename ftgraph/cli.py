@@ -145,3 +145,8 @@ def stats(progress: Progress, data_dir: Path | None, out_dir: Path | None, base_
 
 def main() -> None:
     cli(prog_name="ftgraph")
+
+
+from ftgraph.synth import synth  # noqa: E402
+
+cli.add_command(synth)
