@@ -147,6 +147,12 @@ def main() -> None:
     cli(prog_name="ftgraph")
 
 
+from ftgraph.export import export_command  # noqa: E402
+from ftgraph.release import release_command  # noqa: E402
+
+cli.add_command(export_command)
+cli.add_command(release_command)
+
 from ftgraph.synth import synth  # noqa: E402
 
 cli.add_command(synth)

@@ -1,0 +1,321 @@
+"""Linked-data exports of the built graph: Turtle, N-Triples, N-Quads, TriG, JSON-LD and RDF/XML.
+
+Every export holds exactly the triples of the built graph (data + ontology) and is deterministic:
+triples are sorted (subject, then ``rdf:type`` first, then predicate and object) before a streaming
+pyoxigraph serialiser writes them, so two builds of the same input give byte-identical files and
+releases diff cleanly.
+
+Named graphs (N-Quads, TriG): **one named graph per curated file**. The triples of a record go to the
+graph of the file that declares it, ``data/metropoles/grenoble.yaml`` →
+``<BASE graph/metropoles/grenoble>``; the ontology goes to the graph named by the ontology's IRI. A
+shortcut triple (``org:memberOf``, ``schema:founder``) belongs to the file of the role it is derived
+from, so a triple asserted by records of two files is in both graphs: the union of the named graphs
+is the graph. Per file rather than per source, because a record cites several sources and a fact can
+rest on several: per-source graphs would copy most triples many times, while the source of each fact
+is already in the graph (``prov:wasDerivedFrom`` and the statement nodes, see docs/data-format.md).
+A per-file graph lets a user load, count or drop one ecosystem at a time.
+
+JSON-LD is in compact form with the published context ``ontology/context.jsonld`` (short readable
+keys), embedded in the document so that no reader ever fetches a remote context.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from functools import cached_property, wraps
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import click
+import pyoxigraph as ox
+from pyld import jsonld
+from rdflib import Graph
+from rdflib.namespace import OWL, RDF
+
+from ftgraph.atomic import write_text_atomic
+from ftgraph.build import BuiltGraph, Paths, build_graph
+from ftgraph.errors import FtgraphError
+from ftgraph.mapping import KIND_PATHS
+from ftgraph.namespaces import DEFAULT_BASE_IRI, PREFIXES
+from ftgraph.progress import Progress
+
+F = TypeVar("F", bound=Callable[..., Any])
+CONTEXT_FILE = "context.jsonld"
+#: Path segment of the named graphs of the curated files, under the base IRI.
+GRAPH_SEGMENT = "graph"
+_RDF_TYPE = str(RDF.type)
+_SHORTCUT = "/shortcut/"
+_RECORD_SEGMENTS = frozenset(KIND_PATHS.values())
+
+
+class ExportError(FtgraphError):
+    """An export cannot be written (missing context file, unknown format...)."""
+
+    exit_code = 1
+
+
+def user_errors(command: F) -> F:
+    """:func:`ftgraph.cli.user_errors`, looked up when the command runs: cli.py imports the modules whose
+    commands it registers (and the pipeline's stages), so they cannot import it when they load."""
+
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from ftgraph.cli import user_errors as report_user_errors
+
+        return report_user_errors(command)(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def load_context(ontology_dir: Path | None = None) -> dict[str, Any]:
+    """The published JSON-LD context (``ontology/context.jsonld``): its ``@context`` object."""
+    path = (ontology_dir or Paths.default().ontology) / CONTEXT_FILE
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ExportError(f"{path}: JSON-LD context not found") from None
+    except json.JSONDecodeError as exc:
+        raise ExportError(f"{path}:{exc.lineno}: invalid JSON: {exc.msg}") from None
+    context = document.get("@context") if isinstance(document, dict) else None
+    if not isinstance(context, dict):
+        raise ExportError(f"{path}: expected an object with an '@context' object")
+    return context
+
+
+def to_oxigraph(graph: Graph) -> list[ox.Triple]:
+    """The triples of an rdflib graph as pyoxigraph terms."""
+    data = graph.serialize(format="nt", encoding="utf-8")
+    return [quad.triple for quad in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)]
+
+
+def _sort_key(statement: ox.Triple | ox.Quad) -> tuple[str, str, bool, str, str]:
+    """Graph, subject, ``rdf:type`` first, predicate, object: readable grouping and a total order."""
+    graph = str(statement.graph_name) if isinstance(statement, ox.Quad) else ""
+    predicate = statement.predicate.value
+    return graph, str(statement.subject), predicate != _RDF_TYPE, predicate, str(statement.object)
+
+
+def _ontology_iri(built: BuiltGraph) -> str:
+    iris = sorted(str(s) for s in built.ontology.subjects(RDF.type, OWL.Ontology))
+    if not iris:
+        raise ExportError("the ontology has no owl:Ontology header: its named graph has no name")
+    return iris[0]
+
+
+def curated_files(built: BuiltGraph) -> dict[str, str]:
+    """Record id → path of the curated file that declares it, relative to the folder of all curated files."""
+    files = {record_id: Path(located.path) for record_id, located in built.dataset.records.items()}
+    if not files:
+        return {}
+    root = Path(os.path.commonpath([str(path.parent) for path in files.values()]))
+    return {record_id: path.relative_to(root).as_posix() for record_id, path in files.items()}
+
+
+def file_graph_name(base_iri: str, relative_path: str) -> str:
+    """IRI of the named graph of a curated file: ``metropoles/grenoble.yaml`` → ``BASE graph/metropoles/grenoble``."""
+    return f"{base_iri}{GRAPH_SEGMENT}/{quote(relative_path.rsplit('.', 1)[0])}"
+
+
+def _record_of(node: ox.NamedNode | ox.BlankNode | ox.Triple, base_iri: str) -> str | None:
+    """The id of the record whose node (or sub-node: interval, claim, participant...) ``node`` is."""
+    if not isinstance(node, ox.NamedNode) or not node.value.startswith(base_iri):
+        return None
+    parts = node.value[len(base_iri):].split("/")
+    return parts[1] if len(parts) > 1 and parts[0] in _RECORD_SEGMENTS else None
+
+
+def _shortcut_owners(triples: Iterable[ox.Triple], base_iri: str) -> dict[ox.Triple, set[str]]:
+    """Each shortcut triple → the records (roles) it is derived from, read from its statement nodes."""
+    parts: dict[ox.NamedNode, dict[str, Any]] = {}
+    for triple in triples:
+        node = triple.subject
+        if isinstance(node, ox.NamedNode) and _SHORTCUT in node.value and triple.predicate.value.startswith(str(RDF)):
+            parts.setdefault(node, {})[triple.predicate.value] = triple.object
+    owners: dict[ox.Triple, set[str]] = {}
+    for node, terms in parts.items():
+        owner = _record_of(node, base_iri)
+        subject, predicate, obj = (terms.get(str(term)) for term in (RDF.subject, RDF.predicate, RDF.object))
+        if owner and subject and predicate and obj is not None:
+            owners.setdefault(ox.Triple(subject, predicate, obj), set()).add(owner)
+    return owners
+
+
+def _in_graph(triple: ox.Triple, graph: ox.NamedNode) -> ox.Quad:
+    return ox.Quad(triple.subject, triple.predicate, triple.object, graph)
+
+
+def named_graph_quads(built: BuiltGraph) -> list[ox.Quad]:
+    """Every triple of the graph in the named graph of its curated file (ontology: its own graph), sorted."""
+    graph_of_record = {record_id: file_graph_name(built.base_iri, path)
+                       for record_id, path in curated_files(built).items()}
+    data = to_oxigraph(built.data)
+    shortcuts = _shortcut_owners(data, built.base_iri)
+    ontology = ox.NamedNode(_ontology_iri(built))
+    quads = {_in_graph(triple, ontology) for triple in to_oxigraph(built.ontology)}
+    for triple in data:
+        record = _record_of(triple.subject, built.base_iri)
+        owners = shortcuts.get(triple) or ({record} if record in graph_of_record else set())
+        if not owners:
+            raise ExportError(f"{triple.subject}: subject is not a node of any curated record")
+        quads.update(_in_graph(triple, ox.NamedNode(graph_of_record[owner])) for owner in owners)
+    return sorted(quads, key=_sort_key)
+
+
+def prefixes(base_iri: str) -> dict[str, str]:
+    """The project's prefixes, with ``ftr:`` for the data IRIs under ``base_iri``."""
+    return {**{prefix: str(namespace) for prefix, namespace in PREFIXES.items()}, "ftr": base_iri}
+
+
+def _iris(statement: ox.Triple | ox.Quad) -> Iterator[str]:
+    for term in statement:
+        if isinstance(term, ox.NamedNode):
+            yield term.value
+        elif isinstance(term, ox.Literal):
+            yield term.datatype.value
+
+
+def _used_prefixes(statements: list[Any], candidates: dict[str, str]) -> dict[str, str]:
+    """The prefixes that shorten at least one IRI of ``statements``."""
+    used = {iri.rpartition("#")[0] + "#" if "#" in iri else iri.rpartition("/")[0] + "/"
+            for statement in statements for iri in _iris(statement)}
+    return {prefix: namespace for prefix, namespace in candidates.items() if namespace in used}
+
+
+def serialize(statements: Iterable[ox.Triple] | Iterable[ox.Quad], rdf_format: ox.RdfFormat,
+              extra_prefixes: dict[str, str] | None = None) -> str:
+    """Sorted statements in ``rdf_format``, with the project's prefixes that it uses (where the format has
+    prefixes). Data IRIs stay whole: their paths (``org/atos``) would need escapes in prefixed names."""
+    ordered: list[Any] = sorted(statements, key=_sort_key)
+    candidates = {**{prefix: str(namespace) for prefix, namespace in PREFIXES.items()}, **(extra_prefixes or {})}
+    named = None if rdf_format in (ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS) else _used_prefixes(
+        ordered, candidates)
+    output = io.BytesIO()
+    ox.serialize(ordered, output, rdf_format, prefixes=named)
+    return output.getvalue().decode("utf-8")
+
+
+def _jsonld_term(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> dict[str, str]:
+    """A term in the RDF dataset form of the JSON-LD API (pyld's input)."""
+    if isinstance(term, ox.Triple):
+        raise ExportError(f"JSON-LD cannot hold the RDF-star triple term {term}")
+    if isinstance(term, ox.NamedNode):
+        return {"type": "IRI", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "blank node", "value": f"_:{term.value}"}
+    value = {"type": "literal", "value": term.value, "datatype": term.datatype.value}
+    if term.language:
+        value["language"] = term.language
+    return value
+
+
+def _refuse_remote_documents(url: str, options: Any = None) -> Any:
+    raise ExportError(f"JSON-LD: refusing to load the remote document {url}: the context is embedded")
+
+
+class Exporter:
+    """The exports of one built graph; the sorted statements are computed once and shared."""
+
+    def __init__(self, built: BuiltGraph, context: dict[str, Any] | None = None) -> None:
+        self.built = built
+        self._context = context
+
+    @cached_property
+    def quads(self) -> list[ox.Quad]:
+        return named_graph_quads(self.built)
+
+    @cached_property
+    def triples(self) -> list[ox.Triple]:
+        """The distinct triples of the graph, sorted."""
+        return sorted({quad.triple for quad in self.quads}, key=_sort_key)
+
+    @cached_property
+    def context(self) -> dict[str, Any]:
+        """The published context, its ``ftr:`` prefix set to this build's base IRI."""
+        context = dict(self._context if self._context is not None else load_context())
+        context["ftr"] = self.built.base_iri
+        return context
+
+    def turtle(self) -> str:
+        return serialize(self.triples, ox.RdfFormat.TURTLE)
+
+    def ntriples(self) -> str:
+        return serialize(self.triples, ox.RdfFormat.N_TRIPLES)
+
+    def nquads(self) -> str:
+        return serialize(self.quads, ox.RdfFormat.N_QUADS)
+
+    def trig(self) -> str:
+        return serialize(self.quads, ox.RdfFormat.TRIG)
+
+    def rdfxml(self) -> str:
+        return serialize(self.triples, ox.RdfFormat.RDF_XML)
+
+    def jsonld(self) -> str:
+        """Compact JSON-LD with the context embedded; nodes sorted by IRI (JSON-LD API, pyld)."""
+        dataset = {"@default": [
+            {"subject": _jsonld_term(t.subject), "predicate": _jsonld_term(t.predicate),
+             "object": _jsonld_term(t.object)}
+            for t in self.triples
+        ]}
+        expanded = jsonld.from_rdf(dataset)
+        compacted = jsonld.compact(expanded, {"@context": self.context},
+                                   {"documentLoader": _refuse_remote_documents})
+        return json.dumps(compacted, ensure_ascii=False, indent=1) + "\n"
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    """One export format: its CLI name, file suffix, media type and how to render it."""
+
+    name: str
+    suffix: str
+    media_type: str
+    title: str
+    render: Callable[[Exporter], str]
+    #: Whether the file is RDF holding the whole graph (False: a view of it for network tools).
+    rdf: bool = True
+
+
+FORMATS: dict[str, ExportFormat] = {fmt.name: fmt for fmt in (
+    ExportFormat("ttl", "ttl", "text/turtle", "Turtle", Exporter.turtle),
+    ExportFormat("nt", "nt", "application/n-triples", "N-Triples (sorted)", Exporter.ntriples),
+    ExportFormat("nq", "nq", "application/n-quads", "N-Quads, one named graph per curated file",
+                 Exporter.nquads),
+    ExportFormat("trig", "trig", "application/trig", "TriG, one named graph per curated file", Exporter.trig),
+    ExportFormat("jsonld", "jsonld", "application/ld+json", "JSON-LD (compact, context embedded)",
+                 Exporter.jsonld),
+    ExportFormat("rdfxml", "rdf", "application/rdf+xml", "RDF/XML", Exporter.rdfxml),
+)}
+
+
+def export(built: BuiltGraph, format_name: str, out: Path, exporter: Exporter | None = None) -> Path:
+    """Write the graph in ``format_name`` to the file ``out`` (atomically) and return its path."""
+    if format_name not in FORMATS:
+        raise ExportError(f"unknown export format {format_name!r} (expected one of: {', '.join(FORMATS)})")
+    text = FORMATS[format_name].render(exporter or Exporter(built))
+    write_text_atomic(out, text)
+    return out
+
+
+@click.command("export")
+@click.option("--format", "format_name", type=click.Choice(list(FORMATS)), required=True,
+              help="Output format.")
+@click.option("--out", "out", type=click.Path(path_type=Path, dir_okay=False), required=True,
+              help="File to write.")
+@click.option("--data", "data_dir", type=click.Path(path_type=Path), default=None,
+              help="Folder of curated YAML records (default: ./data).")
+@click.option("--base-iri", default=DEFAULT_BASE_IRI, show_default=True, help="Base IRI of the data's entities.")
+@click.pass_obj
+@user_errors
+def export_command(progress: Progress, format_name: str, out: Path, data_dir: Path | None, base_iri: str) -> None:
+    """Export the graph (data + ontology) as Turtle, N-Triples, N-Quads, TriG, JSON-LD or RDF/XML."""
+    with progress.step("load, map and validate the curated data"):
+        built = build_graph(Paths.default(data=data_dir), base_iri)
+    with progress.step(f"write {FORMATS[format_name].title}"):
+        export(built, format_name, out)
+    click.echo(str(out))
