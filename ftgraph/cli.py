@@ -156,3 +156,10 @@ cli.add_command(release_command)
 from ftgraph.synth import synth  # noqa: E402
 
 cli.add_command(synth)
+
+from ftgraph.push import push  # noqa: E402
+from ftgraph.query import queries_command, query_command  # noqa: E402
+
+cli.add_command(queries_command)
+cli.add_command(query_command)
+cli.add_command(push)

@@ -39,7 +39,7 @@ import shutil
 import tempfile
 import urllib.error
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -49,6 +49,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pyoxigraph as ox
 from rdflib import BNode, Graph, URIRef
 from rdflib import Literal as RdfLiteral
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from ftgraph.build import GRAPH_NT
 from ftgraph.errors import FtgraphError
@@ -72,8 +73,11 @@ __all__ = [
     "open_store",
     "query_form",
     "query_variables",
+    "rdflib_graph",
+    "rebase_iris",
     "redact",
     "store_from_graph",
+    "store_stage",
     "to_python",
     "to_term",
 ]
@@ -126,12 +130,31 @@ class ResultsTruncated(FtgraphError):
 
 # ------------------------------------------------------------------------------------------- stores
 
+def _oxigraph_default_store(graph: Graph) -> ox.Store | None:
+    """The pyoxigraph store behind an oxrdflib graph whose triples are in the store's default graph."""
+    inner = getattr(graph.store, "_inner", None)
+    if isinstance(inner, ox.Store) and graph.identifier == DATASET_DEFAULT_GRAPH_ID:
+        return inner
+    return None
+
+
 def store_from_graph(graph: Graph) -> ox.Store:
-    """An in-memory pyoxigraph store with ``graph``'s triples in its default graph."""
+    """A new in-memory pyoxigraph store with ``graph``'s triples in its default graph."""
     store = ox.Store()
-    data = graph.serialize(format="nt", encoding="utf-8")
-    store.bulk_load(data, ox.RdfFormat.N_TRIPLES)
+    inner = _oxigraph_default_store(graph)
+    if inner is not None:  # copied inside pyoxigraph, no rdflib terms
+        store.bulk_extend(inner.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+        return store
+    store.bulk_load(graph.serialize(format="nt", encoding="utf-8"), ox.RdfFormat.N_TRIPLES)
     return store
+
+
+def rdflib_graph(store: ox.Store) -> Graph:
+    """An rdflib :class:`~rdflib.Graph` over the default graph of a pyoxigraph ``store`` (oxrdflib):
+    the rdflib API on the fast engine; ``graph.query`` runs in pyoxigraph. Not a copy."""
+    from oxrdflib import OxigraphStore
+
+    return Graph(store=OxigraphStore(store=store), identifier=DATASET_DEFAULT_GRAPH_ID)
 
 
 def _fingerprint(graph_nt: Path) -> dict[str, Any]:
@@ -238,6 +261,13 @@ def open_store(out_dir: Path) -> ox.Store:
     return store
 
 
+def store_stage(built: object, out_dir: Path, progress: object) -> list[Path]:
+    """Pipeline stage: persist the embedded store of ``out_dir/graph.nt`` in ``out_dir/store`` (kept
+    as is when it already holds this graph), so that queries after ``ftgraph run`` start at once."""
+    open_store(out_dir)
+    return [out_dir / STORE_DIR]
+
+
 # -------------------------------------------------------------------------------- terms and values
 
 def to_python(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None) -> Value:
@@ -338,63 +368,128 @@ def query_variables(query: str) -> set[str]:
     return {match.group()[1:] for match in _tokens(query) if match.lastgroup == "var"}
 
 
-def _where_brace(query: str) -> int | None:
-    """Offset just after the ``{`` that opens the query's WHERE clause; None for the short form
-    ``CONSTRUCT WHERE { triples }``, whose group cannot hold VALUES."""
-    braces = parens = 0
-    after_where = template_seen = False
+@dataclass
+class _Group:
+    kind: str  # group, data (a VALUES block), template (CONSTRUCT), subquery, inert (inside data/template)
+    end: int  # offset just after its "{"
+    variables: set[str]
+
+
+def _groups(query: str) -> tuple[int | None, list[_Group]]:
+    """The offset just after the ``{`` opening the WHERE clause (None for the short form
+    ``CONSTRUCT WHERE { triples }``) and every group graph pattern with the variables in it."""
+    tokens = list(_tokens(query))
+    stack: list[_Group] = []
+    groups: list[_Group] = []
     form = None
-    for match in _tokens(query):
+    where: int | None = -1
+    parens = 0
+    after_where = template_seen = pending_values = False
+    for index, match in enumerate(tokens):
         kind, text = match.lastgroup, match.group()
-        if kind == "word" and form is None and text.upper() in _FORMS:
-            form = text.upper()
-        elif kind == "word" and text.upper() == "WHERE" and braces == parens == 0:
-            if form == "CONSTRUCT" and not template_seen:
-                return None
-            after_where = True
-        elif kind == "open":
-            if braces == parens == 0 and (after_where or (form is not None and form != "CONSTRUCT")):
-                return match.end()
-            template_seen = template_seen or braces == parens == 0
-            braces += 1
-        elif kind == "close":
-            braces -= 1
+        if kind == "word":
+            word = text.upper()
+            if form is None and word in _FORMS:
+                form = word
+            elif word == "VALUES":
+                pending_values = True
+            elif word == "WHERE" and not stack and parens == 0:
+                if form == "CONSTRUCT" and not template_seen:
+                    where = None
+                after_where = True
+        elif kind == "var":
+            for group in stack:
+                group.variables.add(text[1:])
         elif kind == "lparen":
             parens += 1
         elif kind == "rparen":
             parens -= 1
-    raise QuerySyntaxError("cannot find the query's WHERE clause")
+        elif kind == "open":
+            following = tokens[index + 1].group().upper() if index + 1 < len(tokens) else ""
+            if pending_values:
+                group_kind, pending_values = "data", False
+            elif any(group.kind in ("data", "template") for group in stack):
+                group_kind = "inert"
+            elif not stack and form == "CONSTRUCT" and not template_seen and not after_where:
+                group_kind, template_seen = "template", True
+            elif not stack and where is None:
+                group_kind = "inert"  # CONSTRUCT WHERE { triples }: no VALUES inside
+            elif following == "SELECT":
+                group_kind = "subquery"
+            else:
+                group_kind = "group"
+                if not stack and parens == 0 and where == -1:
+                    where = match.end()
+            group = _Group(group_kind, match.end(), set())
+            stack.append(group)
+            groups.append(group)
+        elif kind == "close" and stack:
+            stack.pop()
+    if where == -1:
+        raise QuerySyntaxError("cannot find the query's WHERE clause to bind parameters in")
+    return where, [group for group in groups if group.kind == "group"]
 
 
 def bind_parameters(query: str, params: Mapping[str, object]) -> str:
-    """``query`` with each parameter bound to its RDF term by a ``VALUES`` block opening its WHERE
-    clause (or closing the query, for ``CONSTRUCT WHERE``). Terms are serialised by pyoxigraph
+    """``query`` with each parameter bound to its RDF term, like a pre-bound variable (SPARQL 1.2
+    SEP-0007 substitution): a ``VALUES`` block opens the WHERE clause and every nested group that
+    mentions the variable (OPTIONAL, UNION branch, sub-query, EXISTS...). For the short form
+    ``CONSTRUCT WHERE { triples }`` the block closes the query. Terms are serialised by pyoxigraph
     (escaped N-Triples syntax), never pasted as text."""
     if not params:
         return query
-    names = " ".join(f"?{name}" for name in params)
-    terms = " ".join(str(to_term(value)) for value in params.values())
-    values = f"VALUES ({names}) {{ ({terms}) }}"
-    at = _where_brace(query)
-    if at is None:
-        return f"{query}\n{values}\n"
-    return f"{query[:at]} {values}{query[at:]}"
+    terms = {name: str(to_term(value)) for name, value in params.items()}
+
+    # One single-variable block per parameter: Virtuoso 7 fails to compile some queries (OPTIONAL
+    # after a FILTER on a parameter) when one VALUES row binds several variables.
+    def values(names: Iterable[str]) -> str:
+        return "".join(f" VALUES ?{name} {{ {terms[name]} }}" for name in names)
+
+    where, groups = _groups(query)
+    if where is None:
+        return f"{query}\n{values(terms)}\n"
+    inserts = {group.end: values(name for name in terms if name in group.variables) for group in groups}
+    inserts[where] = values(terms)
+    parts, last = [], 0
+    for offset in sorted(inserts):
+        parts += [query[last:offset], inserts[offset]]
+        last = offset
+    return "".join(parts) + query[last:]
 
 
 _ERROR_AT = re.compile(r"error at (\d+):(\d+): (.*)", re.DOTALL)
 
 
-def check_syntax(query: str) -> None:
-    """Raise :class:`QuerySyntaxError` (with line and column) when ``query`` is not SPARQL 1.1."""
+def check_syntax(query: str, line_offset: int = 0) -> None:
+    """Raise :class:`QuerySyntaxError` (with line and column) when ``query`` is not SPARQL 1.1.
+
+    ``line_offset``: lines added in front of the user's text (reported lines are the user's)."""
     try:
         ox.Store().query(query)
     except SyntaxError as exc:
         match = _ERROR_AT.search(str(exc))
-        if match:
-            line, column = int(match.group(1)), int(match.group(2))
-            raise QuerySyntaxError(f"syntax error at line {line}, column {column}: {match.group(3)}",
-                                   line, column) from None
-        raise QuerySyntaxError(f"syntax error: {exc}") from None
+        if not match:
+            raise QuerySyntaxError(f"syntax error: {exc}") from None
+        line, column = int(match.group(1)) - line_offset, int(match.group(2))
+        expected = " ".join(match.group(3).split())
+        if len(expected) > 160:
+            expected = expected[:160] + "…"
+        raise QuerySyntaxError(f"syntax error at line {line}, column {column}: {expected}", line, column) from None
+
+
+def rebase_iris(query: str, old_base: str, new_base: str, keep: str = "") -> str:
+    """``query`` with every IRI written ``<old_base...>`` moved to ``new_base`` (except those starting
+    with ``keep``): library queries name data IRIs under the default base."""
+    if old_base == new_base:
+        return query
+    parts = []
+    last = 0
+    for match in _tokens(query):
+        iri = match.group()[1:-1]
+        if match.lastgroup == "iri" and iri.startswith(old_base) and not (keep and iri.startswith(keep)):
+            parts += [query[last:match.start()], f"<{new_base}{iri[len(old_base):]}>"]
+            last = match.end()
+    return "".join(parts) + query[last:]
 
 
 # ------------------------------------------------------------------------------------------ engines

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ftgraph.atomic import staged_dir
 from ftgraph.build import BuiltGraph, Paths, build_graph, write_graph_files
+from ftgraph.engine import store_stage
 from ftgraph.namespaces import DEFAULT_BASE_IRI
 from ftgraph.progress import Progress
 from ftgraph.release import release_stage
@@ -27,6 +28,7 @@ def _graph_stage(built: BuiltGraph, out_dir: Path, progress: Progress) -> list[P
 #: Ordered stages of the main job; later stages may read files written by earlier ones in ``out_dir``.
 STAGES: list[tuple[str, Stage]] = [
     ("graph files", _graph_stage),
+    ("embedded SPARQL store", store_stage),
     ("release (exports, dataset description, checksums)", release_stage),
 ]
 
