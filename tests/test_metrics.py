@@ -171,6 +171,17 @@ def test_structural_holes_summaries() -> None:
     assert size["mean"] == approx(8 / 5)
 
 
+def test_effective_size_matches_networkx() -> None:
+    G = classed(nx.gnm_random_graph(30, 70, seed=9))
+    G.add_node(99, kind="startup")
+    expected = nx.effective_size(G)
+    tied = [expected[v] for v in G if G.degree(v)]
+    summary = m.effective_size_summary(G, "kind")
+    assert summary["mean"] == approx(sum(tied) / len(tied))
+    assert summary["median"] == approx(sorted(tied)[len(tied) // 2] if len(tied) % 2 else
+                                       (sorted(tied)[len(tied) // 2 - 1] + sorted(tied)[len(tied) // 2]) / 2)
+
+
 def test_brokerage_share() -> None:
     G = path()
     b = m.betweenness(G)
