@@ -14,6 +14,7 @@ from pathlib import Path
 from ftgraph.atomic import staged_dir
 from ftgraph.build import BuiltGraph, Paths, build_graph, write_graph_files
 from ftgraph.engine import store_stage
+from ftgraph.federation import metrics_stage
 from ftgraph.namespaces import DEFAULT_BASE_IRI
 from ftgraph.progress import Progress
 from ftgraph.release import release_stage
@@ -30,6 +31,7 @@ STAGES: list[tuple[str, Stage]] = [
     ("graph files", _graph_stage),
     ("embedded SPARQL store", store_stage),
     ("release (exports, dataset description, checksums)", release_stage),
+    ("federation metrics (out/metrics/)", metrics_stage),
 ]
 
 
