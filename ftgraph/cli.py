@@ -163,3 +163,7 @@ from ftgraph.query import queries_command, query_command  # noqa: E402
 cli.add_command(queries_command)
 cli.add_command(query_command)
 cli.add_command(push)
+
+from ftgraph.metrics_cli import metrics_command  # noqa: E402
+
+cli.add_command(metrics_command)
