@@ -167,3 +167,7 @@ cli.add_command(push)
 from ftgraph.metrics_cli import metrics_command  # noqa: E402
 
 cli.add_command(metrics_command)
+
+from ftgraph.ingest.cli import ingest  # noqa: E402
+
+cli.add_command(ingest)
