@@ -344,15 +344,22 @@ def actor_data(built: BuiltGraph) -> ActorData:
 
 
 def metrics_stage(built: BuiltGraph, out_dir: Path, progress: Progress) -> list[Path]:
-    """Pipeline stage: ``out/metrics/`` with the ranking (CSV, JSON), the timeline (CSV) and the
-    observations (Turtle, W3C Data Cube)."""
-    settings, snapshot = Settings(), Snapshot()
-    data = actor_data(built)
+    """Pipeline stage: :func:`write_metrics` for the built graph."""
+    return write_metrics(actor_data(built), out_dir, built.base_iri, progress=progress)
+
+
+def write_metrics(data: ActorData, out_dir: Path, base_iri: str, settings: Settings = Settings(),
+                  snapshot: Snapshot | None = None, progress: Progress | None = None) -> list[Path]:
+    """Write ``out_dir/metrics/``: the ranking with every measure (``metropoles.csv``,
+    ``metropoles.json``, national row last), the Federation Index at each label wave
+    (``timeline.csv``) and all of them as W3C Data Cube observations (``observations.ttl``).
+    Default ``snapshot``: every tie."""
+    snapshot = snapshot or Snapshot()
     found = reports(data, snapshot, settings, progress=progress)
     points = timeline(data, snapshot, settings)
     folder = out_dir / METRICS_DIR
     folder.mkdir(parents=True, exist_ok=True)
-    cube = observations.observations_graph([*found, *points], MEASURES, built.base_iri)
+    cube = observations.observations_graph([*found, *points], MEASURES, base_iri)
     files = {
         "metropoles.csv": to_csv(report.row() for report in found),
         "metropoles.json": to_json(found),

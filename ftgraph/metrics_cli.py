@@ -67,11 +67,15 @@ def ranking_table(found: list[Report]) -> Table:
     as_of = found[0].as_of if found else None
     table = Table(title=f"Federation Index per metropole ({'ties valid on ' + as_of if as_of else 'every tie'})",
                   title_justify="left")
-    for column in ("#", "metropole", "actors", "ties", "sources", "S", "R", "X", "Ê", "FI", "status"):
-        table.add_column(column, justify="left" if column in ("metropole", "status") else "right")
+    table.add_column("#", justify="right")
+    table.add_column("metropole", no_wrap=True)
+    table.add_column("name")
+    for column in ("actors", "ties", "sources", "S", "R", "X", "Ê", "FI"):
+        table.add_column(column, justify="right")
+    table.add_column("status")
     for rank, report in enumerate(found, start=1):
         values = report.values
-        table.add_row(str(rank) if report.scope != NATIONAL else "", f"{report.label} ({report.scope})",
+        table.add_row(str(rank) if report.scope != NATIONAL else "", report.scope, report.label,
                       *(_number(values.get(key)) for key in ("actors", "ties", "sources", "cohesion", "robustness",
                                                              "mixing", "relative_efficiency", "federation_index")),
                       report.status)
