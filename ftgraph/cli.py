@@ -2,46 +2,18 @@
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
-from rich.console import Console
 from rich.table import Table
 
 from ftgraph import pipeline
 from ftgraph.build import GRAPH_NT, Paths, build_graph, class_counts, property_counts
-from ftgraph.errors import FtgraphError
-from ftgraph.namespaces import DEFAULT_BASE_IRI
+from ftgraph.clikit import base_option, data_option, out_option, stderr, stdout, user_errors
 from ftgraph.progress import Progress
 
-F = TypeVar("F", bound=Callable[..., Any])
-stdout = Console(highlight=False, soft_wrap=True)
-stderr = Console(stderr=True, highlight=False, soft_wrap=True)
-
-data_option = click.option("--data", "data_dir", type=click.Path(path_type=Path), default=None,
-                           help="Folder of curated YAML records (default: ./data).")
-out_option = click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
-                          help="Output folder (default: ./out).")
-base_option = click.option("--base-iri", default=DEFAULT_BASE_IRI, show_default=True,
-                           help="Base IRI of the data's entities.")
-
-
-def user_errors(command: F) -> F:
-    """Turn :class:`FtgraphError` into a message on stderr and its exit code, without a traceback."""
-
-    @wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except FtgraphError as exc:
-            stderr.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
-            sys.exit(exc.exit_code)
-
-    return wrapper  # type: ignore[return-value]
+__all__ = ["base_option", "cli", "data_option", "main", "out_option", "stderr", "stdout", "user_errors"]
 
 
 @click.group()
@@ -153,9 +125,13 @@ from ftgraph.release import release_command  # noqa: E402
 cli.add_command(export_command)
 cli.add_command(release_command)
 
+from ftgraph.coverage import coverage_command  # noqa: E402
 from ftgraph.synth import synth  # noqa: E402
 
+cli.add_command(coverage_command)
+
 cli.add_command(synth)
+
 
 from ftgraph.push import push  # noqa: E402
 from ftgraph.query import queries_command, query_command  # noqa: E402
@@ -167,7 +143,3 @@ cli.add_command(push)
 from ftgraph.metrics_cli import metrics_command  # noqa: E402
 
 cli.add_command(metrics_command)
-
-from ftgraph.ingest.cli import ingest  # noqa: E402
-
-cli.add_command(ingest)
