@@ -213,7 +213,8 @@ def _structure(G: nx.Graph, settings: Settings, *, draws: int, sample: int | Non
 def _method(settings: Settings, snapshot: Snapshot, *, draws: int, sample: int | None, n: int) -> dict[str, Any]:
     sampled = sample is not None and sample < n
     return {"seed": settings.seed, "null_draws": draws,
-            "betweenness": f"sampled: {sample} source nodes, seed {settings.seed}" if sampled else "exact",
+            "sampling": (f"sampled: betweenness, efficiency and structural holes from {sample} of {n} nodes, "
+                         f"seed {settings.seed}") if sampled else "exact",
             "event_window_years": snapshot.event_window_years if snapshot.as_of else None,
             "max_event_size": snapshot.max_event_size}
 

@@ -65,8 +65,10 @@ def _number(value: Any, digits: int = 3) -> str:
 def ranking_table(found: list[Report]) -> Table:
     """Metropoles ranked by Federation Index, with its components and the size of the evidence."""
     as_of = found[0].as_of if found else None
+    national = next((report for report in found if report.scope == NATIONAL), None)
     table = Table(title=f"Federation Index per metropole ({'ties valid on ' + as_of if as_of else 'every tie'})",
-                  title_justify="left")
+                  title_justify="left", caption_justify="left",
+                  caption=f"national: {national.method['sampling']}" if national else None)
     table.add_column("#", justify="right")
     table.add_column("metropole", no_wrap=True)
     table.add_column("name")

@@ -4,7 +4,7 @@ Model (``docs/metrics.md``): one ``qb:DataSet`` whose structure has two dimensio
 (the metropole's ecosystem organisation, or ``ftm:national``) and ``ftm:snapshot`` (the date the
 ties are valid on, or every tie whatever its dates), plus ``qb:measureType`` (measure-dimension
 form: one observation per measure). Each (scope, snapshot) is a ``qb:Slice`` carrying the status
-("ok" / "insufficient data") and the method (seed, null draws, how betweenness was computed).
+("ok" / "insufficient data") and the method (seed, null draws, exact or sampled measures).
 Undefined values have no observation. Every IRI is derived from names, so the output is identical
 for identical input.
 """
@@ -63,7 +63,7 @@ class Cube:
             ("dimension", FTM.scope, QB.DimensionProperty), ("dimension", FTM.snapshot, QB.DimensionProperty),
             ("dimension", QB.measureType, QB.DimensionProperty),
             ("attribute", FTM.status, QB.AttributeProperty), ("attribute", FTM.seed, QB.AttributeProperty),
-            ("attribute", FTM.nullDraws, QB.AttributeProperty), ("attribute", FTM.betweenness, QB.AttributeProperty),
+            ("attribute", FTM.nullDraws, QB.AttributeProperty), ("attribute", FTM.sampling, QB.AttributeProperty),
         ]
         components += [("measure", FTM[camel(key)], QB.MeasureProperty) for key in self.measures]
         for order, (role, prop, cls) in enumerate(components, start=1):
@@ -112,8 +112,7 @@ class Cube:
         self.add(slice_node, FTM.status, Literal(status))
         self.add(slice_node, FTM.seed, Literal(method["seed"]))
         self.add(slice_node, FTM.nullDraws, Literal(method["null_draws"]))
-        if method.get("betweenness"):
-            self.add(slice_node, FTM.betweenness, Literal(method["betweenness"]))
+        self.add(slice_node, FTM.sampling, Literal(method["sampling"]))
         for key, value in sorted(values.items()):
             if value is None or key not in self.measures:
                 continue

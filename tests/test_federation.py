@@ -134,10 +134,18 @@ def test_ranking_and_exact_components(found: list[f.Report]) -> None:
     assert tiny.status == f.INSUFFICIENT and tiny.values["federation_index"] is None
     assert tiny.values["cohesion"] == 1.0  # components are still reported
     assert national.values["actors"] == 3 + 11 + 12 + 1
-    assert national.method["betweenness"] == "exact"  # 27 nodes < the sample of 100
+    assert national.method["sampling"] == "exact"  # 27 nodes < the sample of 100
     assert star.details["top_brokers"][0]["id"] == "ft-star"
     assert star.details["ties_by_type"] == {"membership": 11, "partnership": 1}
     assert star.values["external_ties"] == 0 and star.values["sources"] == 1
+
+
+def test_national_sampling_is_reported_and_seeded(data: p.ActorData) -> None:
+    settings = f.Settings(null_draws=20, national_sample=10)
+    national = f.reports(data, p.Snapshot(), settings, scope=f.NATIONAL)[0]
+    assert national.method["sampling"] == (
+        "sampled: betweenness, efficiency and structural holes from 10 of 27 nodes, seed 42")
+    assert f.reports(data, p.Snapshot(), settings, scope=f.NATIONAL)[0] == national
 
 
 def test_no_nan_anywhere(found: list[f.Report]) -> None:
