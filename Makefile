@@ -25,11 +25,12 @@ lint: $(INSTALLED)
 	$(BIN)/ruff check ftgraph tests
 	$(BIN)/mypy
 
-# System packages some tests need (Debian): a SPARQL server, a headless browser, an independent RDF parser.
+# System packages some tests need (Debian): a SPARQL server, a headless browser, an independent RDF parser,
+# Graphviz (class diagram of `ftgraph docs`).
 system-deps:
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-		virtuoso-opensource chromium raptor2-utils fonts-dejavu-core >/dev/null
+		virtuoso-opensource chromium raptor2-utils graphviz fonts-dejavu-core >/dev/null
 
 clean:
 	rm -rf $(VENV) out

@@ -120,10 +120,12 @@ def main() -> None:
 
 
 from ftgraph.export import export_command  # noqa: E402
+from ftgraph.docs import docs_command  # noqa: E402
 from ftgraph.release import release_command  # noqa: E402
 
 cli.add_command(export_command)
 cli.add_command(release_command)
+cli.add_command(docs_command)
 
 from ftgraph.coverage import coverage_command  # noqa: E402
 from ftgraph.synth import synth  # noqa: E402
