@@ -79,6 +79,8 @@ def load_context(ontology_dir: Path | None = None) -> dict[str, Any]:
         document = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ExportError(f"{path}: JSON-LD context not found") from None
+    except UnicodeDecodeError as exc:
+        raise ExportError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     except json.JSONDecodeError as exc:
         raise ExportError(f"{path}:{exc.lineno}: invalid JSON: {exc.msg}") from None
     context = document.get("@context") if isinstance(document, dict) else None
