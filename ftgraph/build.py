@@ -102,7 +102,8 @@ def build_graph(paths: Paths, base_iri: str = DEFAULT_BASE_IRI, *, validate: boo
 def to_sorted_ntriples(graph: Graph) -> str:
     """N-Triples with one triple per line, lines sorted: byte-identical for identical graphs."""
     text = graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
-    lines = sorted({line for line in text.splitlines() if line.strip()})
+    # Split on "\n" only: str.splitlines() also cuts at U+2028, U+0085, \v... that literals may hold unescaped.
+    lines = sorted({line for line in text.split("\n") if line.strip()})
     return "\n".join(lines) + "\n"
 
 
