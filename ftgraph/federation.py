@@ -139,18 +139,18 @@ class Report:
 
 @dataclass(frozen=True)
 class TimelinePoint:
-    """The Federation Index of one metropole on the date of one label wave."""
+    """The Federation Index of one metropole on the date of a label wave."""
 
     scope: str
     label: str
-    wave: str  #: id of the labelling decision
+    waves: tuple[str, ...]  #: ids of the labelling decisions of that date
     as_of: str  #: the date the ties are valid on
     status: str
     values: dict[str, Value]  #: actors, ties, the index and its components
     method: dict[str, Any]
 
     def row(self) -> dict[str, Any]:
-        return {"scope": self.scope, "label": self.label, "wave": self.wave, "as_of": self.as_of,
+        return {"scope": self.scope, "label": self.label, "waves": ";".join(self.waves), "as_of": self.as_of,
                 "status": self.status, **self.values}
 
 
@@ -291,12 +291,16 @@ def ranked(found: Iterable[Report]) -> list[Report]:
 
 
 def timeline(data: ActorData, snapshot: Snapshot, settings: Settings, scope: str | None = None) -> list[TimelinePoint]:
-    """The Federation Index of every metropole (or of ``scope``) on the date of each label wave;
-    ``snapshot`` gives the event window and size cap (its date is replaced by each wave's)."""
+    """The Federation Index of every metropole (or of ``scope``) on each date of a label wave (a
+    labelling decision; decisions of the same date share a point); ``snapshot`` gives the event window
+    and size cap (its date is replaced by each wave's)."""
     points = []
     ecosystems = [data.ecosystems[scope]] if scope else list(data.ecosystems.values())
-    for date, wave in data.waves:
-        wave_snapshot = Snapshot(last_day(date), snapshot.event_window_years, snapshot.max_event_size)
+    dates: dict[dt.date, list[str]] = {}
+    for date, decision in data.waves:
+        dates.setdefault(last_day(date), []).append(decision)
+    for day, decisions in sorted(dates.items()):
+        wave_snapshot = Snapshot(day, snapshot.event_window_years, snapshot.max_event_size)
         national = actor_graph(data, wave_snapshot)
         for ecosystem in ecosystems:
             local = local_subgraph(collapse(metropole_graph(national, ecosystem)))
@@ -307,9 +311,10 @@ def timeline(data: ActorData, snapshot: Snapshot, settings: Settings, scope: str
                 "actors": local.number_of_nodes(), "ties": local.number_of_edges(),
                 "federation_index": index.index if status == OK else None, "cohesion": index.cohesion,
                 "robustness": index.robustness, "mixing": index.mixing, "relative_efficiency": index.efficiency}
-            points.append(TimelinePoint(ecosystem.id, ecosystem.label, wave, national.graph["as_of"], status, values,
-                                        _method(settings, wave_snapshot, draws=settings.null_draws, sample=None,
-                                                n=local.number_of_nodes())))
+            method = _method(settings, wave_snapshot, draws=settings.null_draws, sample=None,
+                             n=local.number_of_nodes())
+            points.append(TimelinePoint(ecosystem.id, ecosystem.label, tuple(decisions), day.isoformat(), status,
+                                        values, method))
     return points
 
 

@@ -112,11 +112,11 @@ def detail_tables(report: Report) -> list[Table]:
 
 def timeline_table(points: list[TimelinePoint]) -> Table:
     """The Federation Index of each metropole (rows) at each label wave (columns)."""
-    waves = sorted({(point.as_of, point.wave) for point in points})
+    waves = sorted({(point.as_of, point.waves) for point in points})
     table = Table(title="Federation Index at each label wave (– : insufficient data)", title_justify="left")
     table.add_column("metropole")
-    for as_of, wave in waves:
-        table.add_column(f"{as_of}\n{wave}", justify="right")
+    for as_of, decisions in waves:
+        table.add_column("\n".join((as_of, *decisions)), justify="right")
     rows: dict[tuple[str, str], dict[str, Any]] = {}
     for point in points:
         rows.setdefault((point.scope, point.label), {})[point.as_of] = point.values["federation_index"]

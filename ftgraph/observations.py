@@ -87,14 +87,14 @@ class Cube:
     def scope(self, scope: str) -> URIRef:
         return FTM.national if scope == "national" else URIRef(f"{self.base}{KIND_PATHS['organisations']}/{scope}")
 
-    def snapshot(self, as_of: str | None, wave: str | None = None) -> URIRef:
+    def snapshot(self, as_of: str | None, waves: Sequence[str] = ()) -> URIRef:
         node = URIRef(f"{self.base}metrics/snapshot/{as_of or ALL_TIES}")
         self.add(node, RDF.type, FTM.Snapshot)
         if as_of:
             self.add(node, FTM.asOf, Literal(as_of, datatype=XSD.date))
         else:
             self.add(node, RDFS.label, Literal("every tie, whatever its dates", lang="en"))
-        if wave:
+        for wave in waves:
             self.add(node, FTM.labelWave, URIRef(f"{self.base}{KIND_PATHS['events']}/{wave}"))
         return node
 
@@ -133,6 +133,6 @@ def observations_graph(results: Iterable[Report | TimelinePoint], measures: Sequ
     """The Data Cube of metropole and national reports and of timeline points."""
     cube = Cube(measures, base_iri)
     for result in results:
-        wave = getattr(result, "wave", None)
-        cube.slice(result.scope, cube.snapshot(result.as_of, wave), result.status, result.method, result.values)
+        waves = getattr(result, "waves", ())
+        cube.slice(result.scope, cube.snapshot(result.as_of, waves), result.status, result.method, result.values)
     return cube.graph

@@ -105,6 +105,7 @@ def world() -> World:
     w.org("tiny-1", "Startup", "tt")
     w.role("tiny-1", "ft-tiny", "role-member")
     w.decision("wave-2014", "2014-11-12")
+    w.decision("wave-2014-bis", "2014-11-12")
     w.decision("wave-2017", "2017-01-01")
     return w
 
@@ -159,11 +160,11 @@ def test_as_of_and_timeline(data: p.ActorData) -> None:
     assert before.as_of == "2015-01-01"
     assert (before.values["ties"], before.status) == (0, f.INSUFFICIENT)  # its ties start in 2016
     points = f.timeline(data, p.Snapshot(), SETTINGS)
-    by_key = {(point.scope, point.wave): point for point in points}
-    assert set(by_key) == {(scope, wave) for scope in ("ft-mesh", "ft-star", "ft-tiny")
-                           for wave in ("wave-2014", "wave-2017")}
-    assert by_key["ft-mesh", "wave-2014"].values["federation_index"] is None
-    later = by_key["ft-mesh", "wave-2017"]
+    by_key = {(point.scope, point.waves): point for point in points}
+    waves = (("wave-2014", "wave-2014-bis"), ("wave-2017",))  # two decisions on 2014-11-12: one point
+    assert set(by_key) == {(scope, wave) for scope in ("ft-mesh", "ft-star", "ft-tiny") for wave in waves}
+    assert by_key["ft-mesh", waves[0]].values["federation_index"] is None
+    later = by_key["ft-mesh", waves[1]]
     assert later.as_of == "2017-01-01" and later.status == f.OK
     assert later.values["federation_index"] == pytest.approx(
         f.reports(data, p.Snapshot(dt.date(2017, 1, 1)), SETTINGS, "ft-mesh")[0].values["federation_index"])
@@ -258,8 +259,8 @@ def test_command_table_csv_and_timeline(out_dir: Path) -> None:
     assert {row["as_of"] for row in rows} == {"2017-12-31"}
     code, output = run(out_dir, "--timeline", "--format", "csv", "--metropole", "ft-mesh")
     rows = list(csv.DictReader(io.StringIO(output)))
-    assert code == 0 and [(row["wave"], row["status"]) for row in rows] == [
-        ("wave-2014", "insufficient data"), ("wave-2017", "ok")]
+    assert code == 0 and [(row["waves"], row["status"]) for row in rows] == [
+        ("wave-2014;wave-2014-bis", "insufficient data"), ("wave-2017", "ok")]
     code, output = run(out_dir, "--timeline")
     assert code == 0 and "wave-2017" in output
 
