@@ -29,8 +29,8 @@ from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
 from ftgraph.atomic import write_text_atomic
 from ftgraph.build import ONTOLOGY_FILE, Paths, project_root, read_turtle
+from ftgraph.clikit import user_errors
 from ftgraph.errors import FtgraphError
-from ftgraph.export import user_errors
 from ftgraph.namespaces import FT, PREFIXES, bind_prefixes
 from ftgraph.progress import Progress
 from ftgraph.query import LibraryQuery, library

@@ -26,9 +26,9 @@ import json
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from functools import cached_property, wraps
+from functools import cached_property
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import quote
 
 import click
@@ -39,12 +39,12 @@ from rdflib.namespace import OWL, RDF
 
 from ftgraph.atomic import write_text_atomic
 from ftgraph.build import BuiltGraph, Paths, build_graph
+from ftgraph.clikit import base_option, data_option, user_errors
 from ftgraph.errors import FtgraphError
 from ftgraph.mapping import KIND_PATHS
-from ftgraph.namespaces import DEFAULT_BASE_IRI, PREFIXES
+from ftgraph.namespaces import PREFIXES
 from ftgraph.progress import Progress
 
-F = TypeVar("F", bound=Callable[..., Any])
 CONTEXT_FILE = "context.jsonld"
 #: Path segment of the named graphs of the curated files, under the base IRI.
 GRAPH_SEGMENT = "graph"
@@ -57,19 +57,6 @@ class ExportError(FtgraphError):
     """An export cannot be written (missing context file, unknown format...)."""
 
     exit_code = 1
-
-
-def user_errors(command: F) -> F:
-    """:func:`ftgraph.cli.user_errors`, looked up when the command runs: cli.py imports the modules whose
-    commands it registers (and the pipeline's stages), so they cannot import it when they load."""
-
-    @wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from ftgraph.cli import user_errors as report_user_errors
-
-        return report_user_errors(command)(*args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
 
 
 def load_context(ontology_dir: Path | None = None) -> dict[str, Any]:
@@ -309,9 +296,8 @@ def export(built: BuiltGraph, format_name: str, out: Path, exporter: Exporter | 
               help="Output format.")
 @click.option("--out", "out", type=click.Path(path_type=Path, dir_okay=False), required=True,
               help="File to write.")
-@click.option("--data", "data_dir", type=click.Path(path_type=Path), default=None,
-              help="Folder of curated YAML records (default: ./data).")
-@click.option("--base-iri", default=DEFAULT_BASE_IRI, show_default=True, help="Base IRI of the data's entities.")
+@data_option
+@base_option
 @click.pass_obj
 @user_errors
 def export_command(progress: Progress, format_name: str, out: Path, data_dir: Path | None, base_iri: str) -> None:

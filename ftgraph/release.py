@@ -21,10 +21,10 @@ import click
 
 from ftgraph.atomic import staged_dir
 from ftgraph.build import ONTOLOGY_FILE, SHAPES_FILE, BuiltGraph, Paths, build_graph
+from ftgraph.clikit import base_option, data_option, user_errors
 from ftgraph.describe import Distribution, describe, description_turtle
 from ftgraph.errors import FtgraphError
-from ftgraph.export import CONTEXT_FILE, FORMATS, Exporter, user_errors
-from ftgraph.namespaces import DEFAULT_BASE_IRI
+from ftgraph.export import CONTEXT_FILE, FORMATS, Exporter
 from ftgraph.progress import Progress
 
 RELEASE_STEM = "ftgraph"
@@ -114,9 +114,8 @@ def release_stage(built: BuiltGraph, out_dir: Path, progress: Progress) -> list[
 @click.command("release")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), required=True,
               help="Folder that receives the versioned release folder ftgraph-VERSION/.")
-@click.option("--data", "data_dir", type=click.Path(path_type=Path), default=None,
-              help="Folder of curated YAML records (default: ./data).")
-@click.option("--base-iri", default=DEFAULT_BASE_IRI, show_default=True, help="Base IRI of the data's entities.")
+@data_option
+@base_option
 @click.pass_obj
 @user_errors
 def release_command(progress: Progress, out_dir: Path, data_dir: Path | None, base_iri: str) -> None:
