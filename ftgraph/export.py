@@ -202,6 +202,15 @@ def _jsonld_term(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> 
     return value
 
 
+def _jsonld_reason(exc: BaseException) -> str:
+    """The first cause of a pyld error, in one line (its term when it names one)."""
+    while exc.__cause__ is not None:
+        exc = exc.__cause__
+    details = getattr(exc, "details", None)
+    term = f" (term {details['term']!r})" if isinstance(details, dict) and "term" in details else ""
+    return f"{exc.args[0] if exc.args else exc}{term}"
+
+
 def _refuse_remote_documents(url: str, options: Any = None) -> Any:
     raise ExportError(f"JSON-LD: refusing to load the remote document {url}: the context is embedded")
 
@@ -252,8 +261,11 @@ class Exporter:
             for t in self.triples
         ]}
         expanded = jsonld.from_rdf(dataset)
-        compacted = jsonld.compact(expanded, {"@context": self.context},
-                                   {"documentLoader": _refuse_remote_documents})
+        try:
+            compacted = jsonld.compact(expanded, {"@context": self.context},
+                                       {"documentLoader": _refuse_remote_documents})
+        except jsonld.JsonLdError as exc:
+            raise ExportError(f"{CONTEXT_FILE}: the JSON-LD context cannot be used: {_jsonld_reason(exc)}") from None
         return json.dumps(compacted, ensure_ascii=False, indent=1) + "\n"
 
 
