@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -43,9 +43,10 @@ ARTICLE_SUFFIXES = (".txt", ".md", ".html", ".htm")
 #: Kinds of entity each spaCy label may stand for, most likely first.
 KINDS_OF_LABEL = {"PER": ("people",), "ORG": ("organisations",), "LOC": ("places", "organisations"),
                   "MISC": ("organisations",)}
-LABEL_OF_KIND = {"people": "PER", "organisations": "ORG", "places": "LOC"}
 _KIND_PREFERENCE = ("organisations", "people", "places")
 _MAX_NAME_WORDS = 10
+_NEXT_TO_NAME = re.compile(r"\s*(?:[a-zàâçéèêëîïôûùüÿœ'’-]+\s+){0,2}")  # "la start-up [grenobloise] X"
+_LOWER_WORDS = re.compile(r"^(?:[a-zàâçéèêëîïôûùüÿœ'’-]+\s+)+")
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.DOTALL)
 _DETERMINER = re.compile(r"^(?:l['’]|le |la |les |du |des |de la |de l['’]|d['’]|au |aux )", re.IGNORECASE)
 _MONTHS = {"janvier": 1, "février": 2, "fevrier": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6, "juillet": 7,
@@ -77,6 +78,13 @@ ROLE_WORDS = [
     (r"direct(?:eur|rice)", "role-managing-director"),
     (r"ambassad(?:eur|rice)", "role-ambassador"),
 ]
+#: Roles said in the passive voice: the organisation is named before the words, the person after them.
+PASSIVE_ROLE_WORDS = [
+    (r"co-?fondée?s?(?: en [^,.;]{1,20}?)? par", "role-co-founder"),
+    (r"(?:fondée?s?|créée?s?)(?: en [^,.;]{1,20}?)? par", "role-founder"),
+    (r"dirigée?s? par", "role-ceo"),
+    (r"présidée?s? par", "role-president"),
+]
 #: Ties between two organisations: the one named before the words is the member of the one after.
 TIE_WORDS = [
     (r"(?:a|ont|avait|avaient) rejoint|rejoint|membre(?:s)? d[eu']|adhérent(?:e)?s? d[eu']", "role-member"),
@@ -88,6 +96,7 @@ _SEAT_WORDS = re.compile(r"\b(?:basée?s?|installée?s?|implantée?s?|située?s?
 _FOUNDED_WORDS = re.compile(r"\b(?:fondée?s?|créée?s?|née?s?|lancée?s?) (?:en|le|au|début|fin)\b", re.I)
 _SINCE = re.compile(r"\bdepuis\b", re.I)
 _FACT_REACH = 90  # characters between a fact's words and the mentions it ties
+_GOVERNED_REACH = 30  # characters between role words and the name they govern ("fondateur de X")
 
 
 @dataclass(frozen=True)
@@ -301,15 +310,12 @@ class Linker:
             for kind in {candidate.kind for candidate in candidates}:
                 self.choices.setdefault(kind, []).append(folded)
 
-    def choose(self, candidates: list[Candidate], kinds: Iterable[str] = ()) -> tuple[Candidate, tuple[str, ...]]:
-        """The most likely candidate (kind hinted by the model, main name, kind preference) and all the ids."""
-        hinted = list(kinds)
-
-        def rank(candidate: Candidate) -> tuple[int, int, int]:
-            kind_rank = hinted.index(candidate.kind) if candidate.kind in hinted else len(hinted)
-            return (kind_rank, not candidate.primary, _KIND_PREFERENCE.index(candidate.kind))
-
-        ranked = sorted(candidates, key=rank)
+    @staticmethod
+    def choose(candidates: list[Candidate]) -> tuple[Candidate, tuple[str, ...]]:
+        """The most likely of the entities a name may stand for, and all their ids: a main name before an
+        alternative one, then an organisation before a person before a place ("Bordeaux Métropole" the
+        authority rather than its territory; "Station F" the incubator rather than its building)."""
+        ranked = sorted(candidates, key=lambda c: (not c.primary, _KIND_PREFERENCE.index(c.kind)))
         return ranked[0], tuple(dict.fromkeys(candidate.id for candidate in ranked))
 
     def known_names(self, doc: Doc) -> list[tuple[int, int, list[Candidate]]]:
@@ -319,7 +325,7 @@ class Linker:
         for length in range(self.max_words, 0, -1):
             for start in range(len(doc) - length + 1):
                 end = start + length
-                if doc[start].is_punct or doc[end - 1].is_punct:
+                if any(token.is_punct or token.is_space for token in (doc[start], doc[end - 1])):
                     continue
                 span = doc[start:end]
                 candidates = self.index.names.get(normalise_name(span.text))
@@ -341,7 +347,7 @@ class Linker:
         folded = normalise_name(text)
         exact = [c for c in self.index.names.get(folded, []) if c.kind in kinds]
         if exact:
-            chosen, ids = self.choose(exact, kinds)
+            chosen, ids = self.choose(exact)
             return chosen.id, "exact", 100.0, ids
         best: tuple[str, float] | None = None
         for kind in kinds:
@@ -351,7 +357,7 @@ class Linker:
                 best = (match[0], match[1])
         if best is None:
             return None, "new", None, ()
-        chosen, ids = self.choose([c for c in self.index.names[best[0]] if c.kind in kinds], kinds)
+        chosen, ids = self.choose([c for c in self.index.names[best[0]] if c.kind in kinds])
         return chosen.id, "fuzzy", round(best[1], 1), ids
 
 
@@ -362,13 +368,17 @@ def _case_fits(text: str, candidates: list[Candidate]) -> bool:
 
 
 def _trim(doc: Doc, start: int, end: int) -> tuple[int, int] | None:
-    """Character offsets of a model's entity without a leading determiner or trailing punctuation;
-    ``None`` when what is left is not a proper name."""
+    """Character offsets of a model's entity from its first capitalised word (not "la start-up X", "d'X"),
+    without trailing punctuation; ``None`` when what is left is not a proper name."""
     text = doc.text[start:end]
     determiner = _DETERMINER.match(text)
     if determiner:
         start += determiner.end()
         text = text[determiner.end():]
+    leading_common_words = _LOWER_WORDS.match(text)
+    if leading_common_words:
+        start += leading_common_words.end()
+        text = text[leading_common_words.end():]
     stripped = text.rstrip(" ,.;:!?»\"'’)")
     end = start + len(stripped)
     if len(stripped) < 2 or not (stripped[0].isupper() or stripped[0].isdigit()):
@@ -378,11 +388,11 @@ def _trim(doc: Doc, start: int, end: int) -> tuple[int, int] | None:
 
 def _type_before(text: str, start: int) -> str | None:
     """The organisation type announced just before a name ("la start-up grenobloise X", "l'incubateur X")."""
-    before = text[max(0, start - 40):start]
+    before = text[max(0, start - 60):start]
     best: tuple[int, str] | None = None
     for pattern, entity_type in _TYPE_WORDS:
         for match in pattern.finditer(before):
-            if best is None or match.end() > best[0]:
+            if _NEXT_TO_NAME.fullmatch(before[match.end():]) and (best is None or match.end() > best[0]):
                 best = (match.end(), entity_type)
     return best[1] if best else None
 
@@ -393,13 +403,12 @@ def find_mentions(doc: Doc, linker: Linker) -> list[Mention]:
     mentions = []
     known = linker.known_names(doc)
     covered = [False] * len(doc.text)
-    labels = {(ent.start, ent.end): ent.label_ for ent in doc.ents}
     for start, end, candidates in known:
         span = doc[start:end]
-        hinted = next((KINDS_OF_LABEL[label] for (s, e), label in labels.items() if s <= start and end <= e), ())
-        chosen, ids = linker.choose(candidates, hinted)
-        mentions.append(Mention(span.start_char, span.end_char, span.text, chosen.kind, sentence_of[start],
-                                chosen.id, "known name", 100.0, ids))
+        chosen, ids = linker.choose(candidates)
+        start_char = _without_determiner(span.text, chosen.id, linker.index) + span.start_char
+        mentions.append(Mention(start_char, span.end_char, doc.text[start_char:span.end_char], chosen.kind,
+                                sentence_of[start], chosen.id, "known name", 100.0, ids))
         covered[span.start_char:span.end_char] = [True] * len(span.text)
     for ent in doc.ents:
         if any(covered[ent.start_char:ent.end_char]):
@@ -420,11 +429,58 @@ def find_mentions(doc: Doc, linker: Linker) -> list[Mention]:
         new_type = (entity_type or "company") if kind == "organisations" else "commune" if kind == "places" else None
         mentions.append(Mention(start_char, end_char, text, kind, sentence_of[ent.start], entity_id, method, score,
                                 ids, None if entity_id else new_type))
-    return sorted(mentions, key=lambda mention: mention.start)
+    mentions += _repeated_new_names(doc, mentions, covered)
+    return _unify_new_entities(sorted(mentions, key=lambda mention: mention.start))
 
 
-def _nearest(mentions: list[tuple[int, Mention]], position: int, kinds: tuple[str, ...], *, after: bool | None
-             ) -> int | None:
+def _without_determiner(text: str, entity_id: str, index: EntityIndex) -> int:
+    """Offset of a known name without its leading article when the rest is a name of the same entity
+    ("La French Tech Nantes" → "French Tech Nantes"): names are compared without determiners."""
+    determiner = _DETERMINER.match(text)
+    if determiner and any(c.id == entity_id for c in index.names.get(normalise_name(text[determiner.end():]), [])):
+        return determiner.end()
+    return 0
+
+
+def _repeated_new_names(doc: Doc, mentions: list[Mention], covered: list[bool]) -> list[Mention]:
+    """Other occurrences of the new names the model found once: a name keeps its sense in one article,
+    even where the model missed it ("cofondatrice de Garonne Spatial")."""
+    taken = list(covered)
+    for mention in mentions:
+        taken[mention.start:mention.end] = [True] * (mention.end - mention.start)
+    repeated = []
+    for mention in [m for m in mentions if m.entity_id is None]:
+        for match in re.finditer(rf"(?<!\w){re.escape(mention.text)}(?!\w)", doc.text):
+            if any(taken[match.start():match.end()]):
+                continue
+            span = doc.char_span(match.start(), match.end(), alignment_mode="expand")
+            if span is None:
+                continue
+            repeated.append(Mention(match.start(), match.end(), mention.text, mention.kind,
+                                    (span.sent.start_char, span.sent.end_char), None, "new", None, (), mention.type))
+            taken[match.start():match.end()] = [True] * (match.end() - match.start())
+    return repeated
+
+
+def _unify_new_entities(mentions: list[Mention]) -> list[Mention]:
+    """Mentions of one new name are one entity: an organisation when one of them is announced as such
+    ("la start-up X"), else the kind most of them have."""
+    by_name: dict[str, list[Mention]] = {}
+    for mention in mentions:
+        if mention.entity_id is None:
+            by_name.setdefault(normalise_name(mention.text), []).append(mention)
+    for group in by_name.values():
+        announced = next((m.type for m in group if m.kind == "organisations" and m.type != "company"), None)
+        kinds = [m.kind for m in group]
+        kind = "organisations" if announced else max(kinds, key=kinds.count)
+        entity_type = announced or next((m.type for m in group if m.kind == kind), None)
+        for mention in group:
+            mention.kind, mention.type = kind, entity_type
+    return mentions
+
+
+def _nearest(mentions: list[tuple[int, Mention]], position: int, kinds: tuple[str, ...], *, after: bool | None,
+             reach: int = _FACT_REACH) -> int | None:
     """Index of the mention of one of ``kinds`` nearest to ``position`` (only after / before it if asked)."""
     best: tuple[int, int] | None = None
     for index, mention in mentions:
@@ -433,15 +489,15 @@ def _nearest(mentions: list[tuple[int, Mention]], position: int, kinds: tuple[st
         if (after is True and mention.start < position) or (after is False and mention.end > position):
             continue
         distance = mention.start - position if mention.start >= position else position - mention.end
-        if distance <= _FACT_REACH and (best is None or distance < best[0]):
+        if distance <= reach and (best is None or distance < best[0]):
             best = (distance, index)
     return best[1] if best else None
 
 
-def _role_spans(sentence: str) -> Iterator[tuple[int, int, str]]:
-    """(start, end, role concept) of role words, without overlaps (the first pattern wins a span)."""
+def _role_spans(sentence: str, table: list[tuple[str, str]]) -> Iterator[tuple[int, int, str]]:
+    """(start, end, role concept) of the words of ``table``, without overlaps (the first pattern wins a span)."""
     taken: list[tuple[int, int]] = []
-    for pattern, role in ROLE_WORDS:
+    for pattern, role in table:
         for match in re.finditer(rf"\b{pattern}\b", sentence, re.IGNORECASE):
             if any(match.start() < end and start < match.end() for start, end in taken):
                 continue
@@ -458,12 +514,21 @@ def find_facts(text: str, mentions: list[Mention]) -> list[Fact]:
     for (start, end), inside in by_sentence.items():
         sentence = text[start:end]
         since = [date for s, _, date in french_dates(sentence) if _SINCE.search(sentence[max(0, s - 10):s])]
-        for word_start, word_end, role in _role_spans(sentence):
+        for word_start, word_end, role in _role_spans(sentence, ROLE_WORDS):
             person = _nearest(inside, start + word_start, ("people",), after=None)
-            organisation = _nearest(inside, start + word_end, ("organisations",), after=True)
+            organisation = _nearest(inside, start + word_end, ("organisations",), after=True, reach=_GOVERNED_REACH)
+            if person is None or organisation is None:
+                continue
+            if start + word_end <= mentions[person].start < mentions[organisation].start:
+                continue  # "son PDG, X, explique que Y": Y is not what the words govern
+            facts.append(Fact("role", (start, end), member=person, organisation=organisation, role=role,
+                              title=sentence[word_start:word_end], date=since[0] if since else None))
+        for word_start, word_end, role in _role_spans(sentence, PASSIVE_ROLE_WORDS):
+            organisation = _nearest(inside, start + word_start, ("organisations",), after=False)
+            person = _nearest(inside, start + word_end, ("people",), after=True, reach=_GOVERNED_REACH)
             if person is not None and organisation is not None:
                 facts.append(Fact("role", (start, end), member=person, organisation=organisation, role=role,
-                                  title=sentence[word_start:word_end], date=since[0] if since else None))
+                                  date=since[0] if since else None))
         for pattern, role in TIE_WORDS:
             for match in re.finditer(rf"\b(?:{pattern})", sentence, re.IGNORECASE):
                 member = _nearest(inside, start + match.start(), ("organisations",), after=False)

@@ -27,7 +27,7 @@ from ftgraph.ingest.review import accept_review, article_review, write_review
 from ftgraph.loader import load_dataset
 from ftgraph.progress import Progress
 
-stdout = Console(highlight=False, soft_wrap=True)
+stdout = Console(highlight=False, soft_wrap=True, markup=False)  # titles and names may hold [brackets]
 data_option = click.option("--data", "data_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
                            help="Folder of curated YAML records (default: ./data).")
 dry_run_option = click.option("--dry-run", is_flag=True, help="Check and report; write nothing.")

@@ -186,12 +186,15 @@ class MergeReport:
     unchanged: list[str] = field(default_factory=list)
     kept_curated: list[KeptCurated] = field(default_factory=list)
     written: list[Path] = field(default_factory=list)
+    would_write: list[Path] = field(default_factory=list)  # with dry_run
 
     def summary(self) -> str:
         lines = [f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
                  f"{len(self.kept_curated)} already curated elsewhere"]
         lines += [f"  kept: {kept}" for kept in self.kept_curated if kept.differing]
-        lines += [f"  wrote {path}" for path in self.written] or ["  nothing to write: data/ is up to date"]
+        lines += [f"  wrote {path}" for path in self.written] + [f"  would write {path}" for path in self.would_write]
+        if not self.written and not self.would_write:
+            lines.append("  nothing to write: data/ is up to date")
         return "\n".join(lines)
 
 
@@ -306,6 +309,7 @@ def merge_into_data(data_dir: Path, batch: Batch, *, dry_run: bool = False) -> M
         return report
     _validate_with(data_dir, changed)
     if dry_run:
+        report.would_write = sorted(changed)
         return report
     for path in (sources_path, records_path):  # sources first: a record never cites a missing source
         if path in changed:

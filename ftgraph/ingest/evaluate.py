@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict
@@ -45,6 +45,7 @@ class GoldMention(_Strict):
 
 class GoldArticle(_Strict):
     file: str
+    set: Literal["development", "held-out"] = "development"
     mentions: list[GoldMention]
     facts: list[dict[str, str]] = []
 
@@ -85,6 +86,7 @@ class Score:
 @dataclass
 class ArticleScores:
     file: str
+    set: str
     scores: dict[str, Score] = field(default_factory=dict)
 
 
@@ -141,7 +143,7 @@ def score_article(analysis: Analysis, gold: GoldArticle, index: EntityIndex) -> 
     predicted = {(m.start, m.end): m for m in analysis.mentions}
     linked = [(span, m.entity_id) for span, m in predicted.items() if m.entity_id]
     new = [span for span, m in predicted.items() if not m.entity_id]
-    return ArticleScores(gold.file, {
+    return ArticleScores(gold.file, gold.set, {
         "mention detection": _count(list(predicted), list(spans)),
         "linking": _count(linked, [(span, g.id) for span, g in spans.items() if g.id]),
         "new entities": _count(new, [span for span, g in spans.items() if not g.id]),
@@ -188,12 +190,19 @@ def totals(results: list[ArticleScores]) -> dict[str, Score]:
 
 
 def markdown_table(results: list[ArticleScores], model: str, threshold: float) -> str:
-    """The totals as a Markdown table (deterministic: no date, no timing)."""
-    lines = [f"Model `{model}`, fuzzy threshold {threshold:g}, {len(results)} articles.", "",
-             "| measure | precision | recall | F1 | right / predicted / expected |", "|---|---|---|---|---|"]
-    for measure, score in totals(results).items():
-        lines.append(f"| {measure} | {score.precision:.3f} | {score.recall:.3f} | {score.f1:.3f} | "
-                     f"{score.right} / {score.predicted} / {score.expected} |")
+    """The totals of each set of articles as a Markdown table (deterministic: no date, no timing)."""
+    sets = {"development": [r for r in results if r.set == "development"],
+            "held-out": [r for r in results if r.set == "held-out"], "all": results}
+    counts = ", ".join(f"{len(group)} {name}" for name, group in sets.items() if name != "all")
+    lines = [f"Model `{model}`, fuzzy threshold {threshold:g}; articles: {counts}.", "",
+             "| articles | measure | precision | recall | F1 | right / predicted / expected |",
+             "|---|---|---|---|---|---|"]
+    for name, group in sets.items():
+        if not group:
+            continue
+        for measure, score in totals(group).items():
+            lines.append(f"| {name} | {measure} | {score.precision:.3f} | {score.recall:.3f} | {score.f1:.3f} | "
+                         f"{score.right} / {score.predicted} / {score.expected} |")
     return "\n".join(lines)
 
 
