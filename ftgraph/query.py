@@ -277,6 +277,13 @@ def library(folder: Path | None = None) -> dict[str, LibraryQuery]:
     return _library(folder, stamp)
 
 
+def _is_file(text: str) -> bool:
+    try:
+        return Path(text).is_file()
+    except OSError:  # e.g. SPARQL text longer than a file name may be
+        return False
+
+
 def resolve(query: str | Path | LibraryQuery, folder: Path | None = None) -> LibraryQuery:
     """A library query by name, a ``.rq`` file by path, or SPARQL text (when it contains ``{``)."""
     if isinstance(query, LibraryQuery):
@@ -284,7 +291,7 @@ def resolve(query: str | Path | LibraryQuery, folder: Path | None = None) -> Lib
     queries = library(folder)
     if isinstance(query, str) and query in queries:
         return queries[query]
-    if isinstance(query, Path) or str(query).endswith(".rq") or Path(str(query)).is_file():
+    if isinstance(query, Path) or str(query).endswith(".rq") or _is_file(str(query)):
         path = Path(query)
         if path.is_file():
             return parse_query_file(path)
