@@ -145,3 +145,8 @@ cli.add_command(push)
 from ftgraph.metrics_cli import metrics_command  # noqa: E402
 
 cli.add_command(metrics_command)
+
+
+from ftgraph.bench import bench  # noqa: E402
+
+cli.add_command(bench)

@@ -1,0 +1,937 @@
+"""Side-by-side benchmark (``ftgraph bench``): the project, rdflib's default in-memory store and raw
+pyoxigraph calls doing the same work on synthetic graphs (:mod:`ftgraph.synth`) of growing size.
+
+Method:
+
+- For each size, ``repeat`` rounds; in each round every contender does the whole workload in a child
+  process of its own, the contenders in a rotating order, so that machine noise (other processes,
+  CPU frequency, disk cache) hits all of them alike and cancels in the ratios. Times are medians of
+  the rounds.
+- Each operation is timed inside the child (``time.perf_counter``, after a garbage collection). Peak
+  memory is the child's maximum resident set size (``ru_maxrss`` of ``wait4``): contenders never share
+  a heap.
+- Every operation of every contender has the same time cap. Python code (rdflib, networkx) is
+  interrupted by an alarm; a call that stays in native code (pyoxigraph) past the cap gets its child
+  killed by the parent, which starts a fresh child (reloading the graph) for the remaining operations.
+  Either way the result is "> cap"; a capped operation is not retried in later rounds.
+- Nothing is tuned for the targets: every contender runs the library's query text as it is, with the
+  same parameter values (the queries' defaults, bound as ``VALUES``).
+
+The workload of each contender is described in :data:`WORKLOAD`; the targets of issue 10 in
+:data:`TARGETS`. ``ftgraph bench`` writes ``docs/benchmarks.md``, ``.csv`` and ``.png``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import datetime as dt
+import gc
+import io
+import json
+import math
+import os
+import platform
+import queue
+import resource
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+import pyoxigraph as ox
+from rdflib import Graph
+
+from ftgraph import query
+from ftgraph.atomic import write_text_atomic
+from ftgraph.build import GRAPH_NT
+from ftgraph.engine import EmbeddedEngine, Engine, QueryResult, bind_parameters, open_store
+from ftgraph.errors import FtgraphError
+from ftgraph.namespaces import PREFIXES, bind_prefixes
+from ftgraph.progress import Progress
+from ftgraph.query import cli_errors
+from ftgraph.synth import MANIFEST, parse_size, synthesize
+
+__all__ = ["CONTENDERS", "TARGETS", "BenchResults", "RdflibEngine", "bench", "render", "run_benchmark"]
+
+PROJECT, RDFLIB, OXIGRAPH = "project", "rdflib", "pyoxigraph"
+CONTENDERS = (PROJECT, RDFLIB, OXIGRAPH)
+LOAD, LOAD_DISK, PROJECTION, METRICS = "load", "load (on-disk store)", "projection", "metrics"
+EXPORTS = {"export N-Triples": ox.RdfFormat.N_TRIPLES, "export Turtle": ox.RdfFormat.TURTLE}
+QUERY_PREFIX = "query "
+#: Extra seconds a child gets past the cap before it is killed (it may be finishing a native call).
+KILL_GRACE = 10.0
+#: A query faster than this is run again (up to QUERY_CALLS times) and its median call time kept.
+QUICK_QUERY, QUERY_CALLS = 0.5, 10
+
+WORKLOAD = {
+    LOAD: {PROJECT: "engine.open_store: persisted on-disk pyoxigraph store (RocksDB), hashed and checked",
+           RDFLIB: "Graph().parse(graph.nt): rdflib's default in-memory store",
+           OXIGRAPH: "Store().bulk_load(graph.nt): in-memory store"},
+    LOAD_DISK: {OXIGRAPH: "Store(dir).bulk_load(graph.nt): on-disk store, the kind the project persists"},
+    "query": {PROJECT: "ftgraph.query.rows / run on the embedded engine (rows as Python values)",
+              RDFLIB: "Graph.query(text) with the same bound text, rows iterated",
+              OXIGRAPH: "Store.query(text) with the same bound text, every value of every row read"},
+    PROJECTION: {PROJECT: "projection.load_actor_data + actor_graph + every metropole's local graph",
+                 RDFLIB: "the same functions over rdflib's SPARQL (RdflibEngine)"},
+    METRICS: {PROJECT: "federation.reports: every metropole's measures and the national ones, from the graph",
+              RDFLIB: "the same over rdflib's SPARQL (RdflibEngine)"},
+    "export": {PROJECT: "ftgraph.export.serialize of the store's triples (sorted, prefixed)",
+               RDFLIB: "Graph.serialize(format=nt / turtle)",
+               OXIGRAPH: "Store.dump(format=N_TRIPLES / TURTLE, same prefixes)"},
+}
+
+
+class OperationCapped(BaseException):
+    """An operation ran past the time cap (raised by the alarm inside the child; a BaseException so
+    that no library's ``except Exception`` swallows it)."""
+
+
+# ------------------------------------------------------------------------------------ contenders
+
+
+def bound_text(name: str) -> str:
+    """A library query's text with its default parameters bound as ``VALUES`` (what the project runs)."""
+    library_query = query.library()[name]
+    return bind_parameters(library_query.sparql(), library_query.bindings())
+
+
+def consume(result: QueryResult) -> int:
+    """Read every value of a pyoxigraph result; the number of rows, triples or 1/0 for ASK."""
+    if isinstance(result, ox.QueryBoolean):
+        return int(bool(result))
+    if isinstance(result, ox.QuerySolutions):
+        names = [variable.value for variable in result.variables]
+        rows = 0
+        for solution in result:
+            for name in names:
+                solution[name]  # reading every value is part of the work measured
+            rows += 1
+        return rows
+    return sum(1 for _ in result)
+
+
+class RdflibEngine(Engine):
+    """The project's :class:`~ftgraph.engine.Engine` API over an rdflib graph, evaluated by rdflib's
+    SPARQL engine; results reach pyoxigraph terms through SPARQL JSON (or N-Triples), as from a
+    remote endpoint. Lets the projection and the metrics run on rdflib unchanged."""
+
+    description = "rdflib in-memory store"
+
+    def __init__(self, graph: Graph) -> None:
+        self.graph = graph
+
+    def _run(self, text: str, form: str) -> QueryResult:
+        result = self.graph.query(text)
+        if form in ("CONSTRUCT", "DESCRIBE"):
+            assert result.graph is not None
+            store = ox.Store()
+            store.load(result.graph.serialize(format="nt", encoding="utf-8"), ox.RdfFormat.N_TRIPLES)
+            triples = store.query("CONSTRUCT WHERE { ?s ?p ?o }")
+            assert isinstance(triples, ox.QueryTriples)
+            return triples
+        body = result.serialize(format="json")
+        assert body is not None
+        return ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
+
+
+def _project_every_metropole(engine: Engine) -> int:
+    """The projection alone: the actor graph and every metropole's local graph, no measure."""
+    from ftgraph.projection import actor_graph, collapse, load_actor_data, local_subgraph, metropole_graph
+
+    data = load_actor_data(engine)
+    national = actor_graph(data)
+    collapse(national)
+    for ecosystem in data.ecosystems.values():
+        local_subgraph(collapse(metropole_graph(national, ecosystem)))
+    return len(data.ecosystems)
+
+
+def _metrics_of_every_metropole(engine: Engine) -> int:
+    """What ``make run`` computes: every metropole's measures and the national ones."""
+    from ftgraph.federation import Settings, reports
+    from ftgraph.projection import Snapshot, load_actor_data
+
+    return len(reports(load_actor_data(engine), Snapshot(), Settings()))
+
+
+class Contender(ABC):
+    """One way of doing the workload; ``load`` first, then any operation."""
+
+    def __init__(self, graph_nt: Path, scratch: Path) -> None:
+        self.graph_nt = graph_nt
+        self.scratch = scratch
+
+    def perform(self, operation: str) -> int:
+        """Run one operation; returns a size (triples, rows, reports, bytes) to show it did the work."""
+        if operation == LOAD:
+            return self.load()
+        if operation.startswith(QUERY_PREFIX):
+            return self.query(operation.removeprefix(QUERY_PREFIX))
+        if operation in EXPORTS:
+            path = self.scratch / f"export.{'nt' if EXPORTS[operation] == ox.RdfFormat.N_TRIPLES else 'ttl'}"
+            self.export(EXPORTS[operation], path)
+            return path.stat().st_size
+        return self.extra(operation)
+
+    @abstractmethod
+    def load(self) -> int: ...
+
+    @abstractmethod
+    def query(self, name: str) -> int: ...
+
+    @abstractmethod
+    def export(self, rdf_format: ox.RdfFormat, path: Path) -> None: ...
+
+    def extra(self, operation: str) -> int:
+        raise FtgraphError(f"{type(self).__name__} has no operation {operation!r}")
+
+
+class ProjectContender(Contender):
+    def load(self) -> int:
+        out = self.scratch / "out"
+        out.mkdir(exist_ok=True)
+        target = out / GRAPH_NT
+        if not target.exists():
+            try:
+                os.link(self.graph_nt, target)
+            except OSError:
+                shutil.copyfile(self.graph_nt, target)
+        self.store = open_store(out)
+        self.engine = EmbeddedEngine(self.store)
+        return len(self.store)
+
+    def query(self, name: str) -> int:
+        if query.library()[name].form == "SELECT":
+            return len(query.rows(name, engine=self.engine))
+        return consume(query.run(name, engine=self.engine))
+
+    def export(self, rdf_format: ox.RdfFormat, path: Path) -> None:
+        from ftgraph.export import serialize
+
+        triples = [quad.triple for quad in self.store.quads_for_pattern(None, None, None, ox.DefaultGraph())]
+        path.write_text(serialize(triples, rdf_format), encoding="utf-8")
+
+    def extra(self, operation: str) -> int:
+        if operation == PROJECTION:
+            return _project_every_metropole(self.engine)
+        if operation == METRICS:
+            return _metrics_of_every_metropole(self.engine)
+        return super().extra(operation)
+
+
+class RdflibContender(Contender):
+    def load(self) -> int:
+        self.graph = bind_prefixes(Graph())
+        self.graph.parse(self.graph_nt, format="nt")
+        return len(self.graph)
+
+    def query(self, name: str) -> int:
+        result = self.graph.query(bound_text(name))
+        if result.type == "ASK":
+            return int(bool(result.askAnswer))
+        return sum(1 for _ in result)
+
+    def export(self, rdf_format: ox.RdfFormat, path: Path) -> None:
+        self.graph.serialize(destination=path, format="nt" if rdf_format == ox.RdfFormat.N_TRIPLES else "turtle",
+                             encoding="utf-8")
+
+    def extra(self, operation: str) -> int:
+        if operation == PROJECTION:
+            return _project_every_metropole(RdflibEngine(self.graph))
+        if operation == METRICS:
+            return _metrics_of_every_metropole(RdflibEngine(self.graph))
+        return super().extra(operation)
+
+
+class OxigraphContender(Contender):
+    def load(self) -> int:
+        self.store = ox.Store()
+        self.store.bulk_load(path=str(self.graph_nt), format=ox.RdfFormat.N_TRIPLES)
+        return len(self.store)
+
+    def query(self, name: str) -> int:
+        return consume(self.store.query(bound_text(name)))
+
+    def export(self, rdf_format: ox.RdfFormat, path: Path) -> None:
+        prefixes = None if rdf_format == ox.RdfFormat.N_TRIPLES else {
+            prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
+        self.store.dump(str(path), rdf_format, from_graph=ox.DefaultGraph(), prefixes=prefixes)
+
+    def extra(self, operation: str) -> int:
+        if operation == LOAD_DISK:
+            store = ox.Store(str(self.scratch / "db"))
+            store.bulk_load(path=str(self.graph_nt), format=ox.RdfFormat.N_TRIPLES)
+            store.flush()
+            return len(store)
+        return super().extra(operation)
+
+
+CONTENDER_CLASSES: dict[str, type[Contender]] = {
+    PROJECT: ProjectContender, RDFLIB: RdflibContender, OXIGRAPH: OxigraphContender}
+
+
+def operations(contender: str, query_names: list[str]) -> list[str]:
+    """The operations of ``contender``, in the order they run (load first)."""
+    ops = [LOAD, *(QUERY_PREFIX + name for name in query_names)]
+    if contender in (PROJECT, RDFLIB):
+        ops += [PROJECTION, METRICS]
+    ops += list(EXPORTS)
+    if contender == OXIGRAPH:
+        ops.append(LOAD_DISK)
+    return ops
+
+
+# ------------------------------------------------------------------------------------ child side
+
+
+def _alarm(signum: int, frame: Any) -> None:
+    raise OperationCapped
+
+
+def worker(spec: dict[str, Any]) -> None:
+    """Child process: load, then each operation of ``spec["operations"]``, one JSON line per event."""
+
+    def say(**event: Any) -> None:
+        event["maxrss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        sys.stdout.write(json.dumps(event) + "\n")
+        sys.stdout.flush()
+
+    contender = CONTENDER_CLASSES[spec["contender"]](Path(spec["graph"]), Path(spec["scratch"]))
+    cap = float(spec["cap"])
+    signal.signal(signal.SIGALRM, _alarm)
+    todo = list(spec["operations"])
+    if todo[0] != LOAD:
+        todo.insert(0, "reload")
+    for operation in todo:
+        gc.collect()
+        say(event="start", operation=operation)
+        signal.setitimer(signal.ITIMER_REAL, cap)
+        try:
+            seconds, size = timed(contender, LOAD if operation == "reload" else operation)
+        except OperationCapped:
+            say(event="capped", operation=operation)
+            if operation in (LOAD, "reload"):
+                return
+            continue
+        except Exception as exc:  # reported in the table, the benchmark goes on
+            say(event="error", operation=operation, message=f"{type(exc).__name__}: {exc}"[:300])
+            if operation in (LOAD, "reload"):
+                return
+            continue
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        say(event="done", operation=operation, seconds=seconds, size=size)
+
+
+def timed(contender: Contender, operation: str) -> tuple[float, int]:
+    """Seconds and result size of one operation; a quick query is repeated and its median call kept,
+    so that millisecond timings are not one noisy sample."""
+    calls: list[float] = []
+    while True:
+        started = time.perf_counter()
+        size = contender.perform(operation)
+        calls.append(time.perf_counter() - started)
+        if (not operation.startswith(QUERY_PREFIX) or len(calls) >= QUERY_CALLS
+                or sum(calls) >= QUICK_QUERY):
+            return statistics.median(calls), size
+
+
+# ----------------------------------------------------------------------------------- parent side
+
+OK, CAPPED, ERROR, NOT_RUN = "ok", "> cap", "error", "not run"
+
+
+@dataclass
+class Outcome:
+    """One operation in one round."""
+
+    status: str
+    seconds: float | None = None
+    size: int | None = None
+    detail: str = ""
+
+
+@dataclass
+class Session:
+    """What a child (or the children replacing a killed one) reported for one contender in one round."""
+
+    outcomes: dict[str, Outcome] = field(default_factory=dict)
+    peak_rss: int = 0
+    rss_after_load: int | None = None
+
+
+def _reader(stream: io.TextIOBase, lines: queue.Queue[str | None]) -> None:
+    for line in stream:
+        lines.put(line)
+    lines.put(None)
+
+
+def run_child(contender: str, graph_nt: Path, todo: list[str], cap: float, session: Session) -> list[str]:
+    """Run one child on ``todo``; fill ``session``; returns the operations left to do (after a kill)."""
+    spec = {"contender": contender, "graph": str(graph_nt), "operations": todo, "cap": cap}
+    with tempfile.TemporaryDirectory(prefix=f"ftgraph-bench-{contender}-") as scratch:
+        spec["scratch"] = scratch
+        process = subprocess.Popen([sys.executable, "-m", "ftgraph.bench", json.dumps(spec)],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert process.stdout is not None and process.stderr is not None
+        lines: queue.Queue[str | None] = queue.Queue()
+        threading.Thread(target=_reader, args=(process.stdout, lines), daemon=True).start()
+        current, deadline, left = None, time.monotonic() + cap + KILL_GRACE, list(todo)
+        killed = False
+        while True:
+            try:
+                line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
+            except queue.Empty:
+                process.kill()
+                killed = True
+                break
+            if line is None:
+                break
+            event = json.loads(line)
+            session.peak_rss = max(session.peak_rss, event["maxrss"])
+            operation = event["operation"]
+            if event["event"] == "start":
+                current, deadline = operation, time.monotonic() + cap + KILL_GRACE
+                continue
+            if operation == "reload":
+                if event["event"] != "done":
+                    session.outcomes.update({op: Outcome(NOT_RUN, detail="reload failed") for op in left})
+                    left = []
+                continue
+            left.remove(operation)
+            if event["event"] == "done":
+                session.outcomes[operation] = Outcome(OK, event["seconds"], event["size"])
+                if operation == LOAD:
+                    session.rss_after_load = event["maxrss"]
+            elif event["event"] == "capped":
+                session.outcomes[operation] = Outcome(CAPPED, detail="interrupted at the cap")
+            else:
+                session.outcomes[operation] = Outcome(ERROR, detail=event["message"])
+            if operation == LOAD and event["event"] != "done":
+                reason = f"load {session.outcomes[LOAD].status}"
+                session.outcomes.update({op: Outcome(NOT_RUN, detail=reason) for op in left})
+                left = []
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        session.peak_rss = max(session.peak_rss, usage.ru_maxrss * 1024)
+        errors = process.stderr.read()
+        if killed and current == "reload":
+            session.outcomes.update({op: Outcome(NOT_RUN, detail="reload > cap") for op in left})
+            return []
+        if killed and current is not None and current in left:
+            session.outcomes[current] = Outcome(CAPPED, detail="killed at the cap (native call)")
+            left.remove(current)
+            if current == LOAD:
+                session.outcomes.update({op: Outcome(NOT_RUN, detail="load > cap") for op in left})
+                left = []
+            return left
+        if left:  # the child died
+            detail = (errors.strip().splitlines() or [f"exit code {process.returncode}"])[-1][:300]
+            session.outcomes.update({op: Outcome(ERROR, detail=detail) for op in left})
+        return []
+
+
+def run_session(contender: str, graph_nt: Path, todo: list[str], cap: float) -> Session:
+    """The whole workload of one contender in one round, restarting the child after a kill."""
+    session = Session()
+    while todo:
+        todo = run_child(contender, graph_nt, todo, cap, session)
+    return session
+
+
+@dataclass
+class SizeRun:
+    """Every round of every contender at one size."""
+
+    label: str
+    triples: int
+    records: dict[str, int]
+    sessions: dict[str, list[Session]] = field(default_factory=dict)
+
+    def outcomes(self, contender: str, operation: str) -> list[Outcome]:
+        return [s.outcomes[operation] for s in self.sessions.get(contender, []) if operation in s.outcomes]
+
+    def median(self, contender: str, operation: str) -> Outcome | None:
+        """The median time over rounds; "> cap" when any round was capped; None when not measured."""
+        found = self.outcomes(contender, operation)
+        if not found:
+            return None
+        for status in (CAPPED, ERROR, NOT_RUN):
+            if any(outcome.status == status for outcome in found):
+                return next(outcome for outcome in found if outcome.status == status)
+        times = [outcome.seconds for outcome in found if outcome.seconds is not None]
+        return Outcome(OK, statistics.median(times), found[0].size, detail=f"{len(times)} runs")
+
+    def seconds(self, contender: str, operation: str) -> float | None:
+        outcome = self.median(contender, operation)
+        return outcome.seconds if outcome is not None and outcome.status == OK else None
+
+    def memory(self, contender: str, after_load: bool = False) -> float | None:
+        values = [s.rss_after_load if after_load else s.peak_rss for s in self.sessions.get(contender, [])]
+        measured = [value for value in values if value]
+        return statistics.median(measured) if measured else None
+
+
+@dataclass
+class BenchResults:
+    sizes: list[SizeRun]
+    queries: list[str]
+    cap: float
+    repeat: int
+    seed: int
+    started: str
+    environment: dict[str, str]
+    curated_run: float | None = None
+    curated_run_error: str = ""
+
+
+def synthetic_graph(size: int, seed: int, work: Path) -> Path:
+    """The synthetic graph of ``size`` in ``work`` (reused when its manifest says same size and seed)."""
+    folder = work / f"synth-{size}-{seed}"
+    manifest = folder / MANIFEST
+    if manifest.is_file():
+        described = json.loads(manifest.read_text(encoding="utf-8"))
+        if described.get("target_triples") == size and described.get("seed") == seed:
+            return folder
+    synthesize(size, seed, folder)
+    return folder
+
+
+def environment() -> dict[str, str]:
+    from importlib.metadata import version
+
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    load = os.getloadavg()
+    return {"machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {memory:.0f} GiB RAM",
+            "system": platform.platform(), "python": platform.python_version(),
+            "libraries": ", ".join(f"{name} {version(name)}" for name in ("pyoxigraph", "rdflib", "networkx")),
+            "load average at start": " ".join(f"{value:.1f}" for value in load)}
+
+
+def time_curated_run() -> float:
+    """Seconds of ``ftgraph run`` on the curated data (into a temporary folder), after installation."""
+    with tempfile.TemporaryDirectory(prefix="ftgraph-bench-run-") as out:
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "from ftgraph.cli import main; main()", "--quiet", "run", "--out",
+                        str(Path(out) / "out")], check=True, capture_output=True, text=True)
+        return time.perf_counter() - started
+
+
+def run_benchmark(sizes: list[int], *, repeat: int, cap: float, seed: int, work: Path, curated: bool,
+                  progress: Progress, queries: list[str] | None = None) -> BenchResults:
+    """Generate each size, then run every contender ``repeat`` times at each, in rotating order;
+    ``queries``: the library queries to run (default: all)."""
+    library = query.library()
+    unknown = sorted(set(queries or ()) - set(library))
+    if unknown:
+        raise FtgraphError(f"unknown queries {', '.join(unknown)}; library queries: {', '.join(library)}")
+    names = queries or list(library)
+    results = BenchResults([], names, cap, repeat, seed, dt.datetime.now().isoformat(timespec="seconds"),
+                           environment())
+    if curated:
+        with progress.step("`ftgraph run` on the curated data"):
+            try:
+                results.curated_run = time_curated_run()
+            except subprocess.CalledProcessError as exc:
+                results.curated_run_error = f"`ftgraph run` failed: {(exc.stderr or '').strip()[-300:]}"
+    for size in sizes:
+        with progress.step(f"synthetic graph of {size:,} triples"):
+            folder = synthetic_graph(size, seed, work)
+        described = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        run = SizeRun(_size_label(size), described["triples"], described["records"])
+        results.sizes.append(run)
+        capped: dict[str, set[str]] = {name: set() for name in CONTENDERS}
+        for round_index in range(repeat):
+            order = CONTENDERS[round_index % 3:] + CONTENDERS[:round_index % 3]
+            for contender in order:
+                todo = [op for op in operations(contender, names) if op not in capped[contender]]
+                with progress.step(f"{run.label}: {contender}, round {round_index + 1}/{repeat}"):
+                    session = run_session(contender, folder / GRAPH_NT, todo, cap)
+                for operation in capped[contender]:
+                    session.outcomes[operation] = Outcome(CAPPED, detail="capped in an earlier round")
+                capped[contender] |= {op for op, outcome in session.outcomes.items() if outcome.status == CAPPED}
+                run.sessions.setdefault(contender, []).append(session)
+    return results
+
+
+# --------------------------------------------------------------------------------------- targets
+
+
+@dataclass(frozen=True)
+class Verdict:
+    target: str
+    measured: str
+    met: bool | None  #: None: could not be measured
+    why: str
+
+
+def _ratio(numerator: float | None, denominator: float | None) -> float | None:
+    if numerator is None or denominator is None or denominator <= 0:
+        return None
+    return numerator / denominator
+
+
+def _fmt_ratio(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}×" if value < 10 else f"{value:.0f}×"
+
+
+def _mb(value: float | None) -> str:
+    return "—" if value is None else f"{value / 2**20:,.0f} MB"
+
+
+def speedup_over_rdflib(run: SizeRun, operation: str, cap: float) -> tuple[float | None, str]:
+    """rdflib's time over the project's, and its text; with rdflib capped, a lower bound (cap / project)."""
+    project, rdflib_time = run.seconds(PROJECT, operation), run.seconds(RDFLIB, operation)
+    outcome = run.median(RDFLIB, operation)
+    if rdflib_time is None and outcome is not None and outcome.status == CAPPED and project:
+        return cap / project, f"> {_fmt_ratio(cap / project)}"
+    ratio = _ratio(rdflib_time, project)
+    return ratio, _fmt_ratio(ratio)
+
+
+def load_verdicts(run: SizeRun, cap: float) -> list[Verdict]:
+    project, rdflib_time = run.seconds(PROJECT, LOAD), run.seconds(RDFLIB, LOAD)
+    raw, raw_disk = run.seconds(OXIGRAPH, LOAD), run.seconds(OXIGRAPH, LOAD_DISK)
+    speedup, shown = speedup_over_rdflib(run, LOAD, cap)
+    verdicts = [Verdict(
+        "Loading ≥ 8× faster than rdflib", shown, None if speedup is None else speedup >= 8,
+        f"project {_secs(project)}, rdflib {_secs(rdflib_time, run.median(RDFLIB, LOAD))}; the project builds "
+        f"a persistent on-disk store (raw pyoxigraph: {_secs(raw_disk)} on disk, {_secs(raw)} in memory)")]
+    overhead = _ratio(project, raw)
+    verdicts.append(Verdict(
+        "Loading within 1.5× of raw pyoxigraph bulk load", _fmt_ratio(overhead),
+        None if overhead is None else overhead <= 1.5,
+        f"raw in-memory load {_secs(raw)}; raw on-disk load {_secs(raw_disk)} "
+        f"(the project's store is on disk so that queries do not reload: {_fmt_ratio(_ratio(project, raw_disk))} "
+        "of a raw on-disk load, the rest is hashing graph.nt and reopening the store read-only)"))
+    return verdicts
+
+
+def _secs(value: float | None, outcome: Outcome | None = None) -> str:
+    if value is None:
+        return outcome.status if outcome is not None else "—"
+    return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.1f} s"
+
+
+def query_verdicts(run: SizeRun, names: list[str], cap: float) -> list[Verdict]:
+    faster, close, slow_vs_raw, slow_vs_rdflib = 0, 0, [], []
+    measured = 0
+    for name in names:
+        operation = QUERY_PREFIX + name
+        project, rdflib_time, raw = (run.seconds(c, operation) for c in CONTENDERS)
+        if project is None:
+            continue
+        measured += 1
+        speedup, shown = speedup_over_rdflib(run, operation, cap)
+        if speedup is not None and speedup >= 10:
+            faster += 1
+        else:
+            slow_vs_rdflib.append(f"{name} ({shown}: project {_secs(project)}, rdflib "
+                                  f"{_secs(rdflib_time, run.median(RDFLIB, operation))})")
+        overhead = _ratio(project, raw)
+        if overhead is not None and overhead <= 2:
+            close += 1
+        else:
+            rows = run.median(PROJECT, operation)
+            slow_vs_raw.append(f"{name} ({_fmt_ratio(overhead)}: project {_secs(project)}, raw {_secs(raw)}, "
+                               f"{rows.size if rows else '?'} rows)")
+    return [
+        Verdict("Every library query ≥ 10× faster than rdflib", f"{faster} of {measured} queries",
+                None if not measured else faster == measured,
+                "below target: " + "; ".join(slow_vs_rdflib) if slow_vs_rdflib else "all queries"),
+        Verdict("Every library query within 2× of pyoxigraph", f"{close} of {measured} queries",
+                None if not measured else close == measured,
+                "above: " + "; ".join(slow_vs_raw) + ". Fixed costs per query (syntax check, parameter binding) "
+                "weigh on millisecond queries; rows are converted to Python values" if slow_vs_raw else
+                "all queries"),
+    ]
+
+
+def memory_verdict(run: SizeRun) -> Verdict:
+    project, rdflib_peak = run.memory(PROJECT), run.memory(RDFLIB)
+    share = _ratio(project, rdflib_peak)
+    rdflib_complete = all(outcome.status == OK for session in run.sessions.get(RDFLIB, [])
+                          for outcome in session.outcomes.values())
+    return Verdict(
+        "Peak memory ≤ ½ of rdflib's", "—" if share is None else f"{share:.2f} of rdflib's",
+        None if share is None else share <= 0.5,
+        f"peak over the whole workload: project {_mb(project)}, rdflib {_mb(rdflib_peak)}"
+        + ("" if rdflib_complete else " (rdflib did not finish every operation: its peak is a lower bound)")
+        + f"; after loading: project {_mb(run.memory(PROJECT, True))}, rdflib {_mb(run.memory(RDFLIB, True))}")
+
+
+def metrics_verdict(run: SizeRun) -> Verdict:
+    total, projection = run.seconds(PROJECT, METRICS), run.seconds(PROJECT, PROJECTION)
+    if total is None or projection is None:
+        outcome = run.median(PROJECT, METRICS)
+        return Verdict("Metrics within 2× of the bare measures", "—", None,
+                       f"metrics {outcome.status if outcome else 'not measured'}: the measures alone (networkx) "
+                       "take longer than the cap at this size")
+    measures = total - projection
+    ratio = _ratio(total, measures)
+    return Verdict("Metrics within 2× of the bare measures", _fmt_ratio(ratio) if measures > 0 else "—",
+                   None if ratio is None else ratio <= 2,
+                   f"all metropoles {_secs(total)}, of which the projection (SPARQL → networkx graphs) "
+                   f"{_secs(projection)}; the measures alone: {_secs(measures)}")
+
+
+def growth_exponent(points: list[tuple[int, float]]) -> float | None:
+    """Least-squares slope of log(time) against log(size): 1 is linear."""
+    if len(points) < 2:
+        return None
+    xs = [math.log(size) for size, _ in points]
+    ys = [math.log(seconds) for _, seconds in points]
+    mean_x, mean_y = statistics.fmean(xs), statistics.fmean(ys)
+    spread = sum((x - mean_x) ** 2 for x in xs)
+    return sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / spread if spread else None
+
+
+def growth_verdicts(results: BenchResults) -> list[Verdict]:
+    verdicts = []
+    for operation in (LOAD, *EXPORTS):
+        points = [(run.triples, seconds) for run in results.sizes
+                  if run.triples >= 50_000 and (seconds := run.seconds(PROJECT, operation)) is not None]
+        exponent = growth_exponent(points)
+        verdicts.append(Verdict(
+            f"{operation.capitalize()} grows about linearly",
+            "—" if exponent is None else f"time ∝ size^{exponent:.2f}",
+            None if exponent is None else exponent <= 1.2,
+            "log-log slope over the sizes ≥ 50k triples (1 is linear; see the plot)" if exponent is not None
+            else "needs two sizes ≥ 50k triples"))
+    return verdicts
+
+
+def curated_verdict(results: BenchResults) -> Verdict:
+    seconds = results.curated_run
+    return Verdict("`make run` on the curated data well under a minute", _secs(seconds) if seconds else "—",
+                   None if seconds is None else seconds < 60,
+                   results.curated_run_error or "`ftgraph run` into a temporary folder, after installation")
+
+
+TARGETS = ("load ≥ 8× rdflib and ≤ 1.5× raw pyoxigraph", "each query ≥ 10× rdflib and ≤ 2× raw pyoxigraph",
+           "peak memory ≤ ½ rdflib", "metrics ≤ 2× the bare measures", "load and export about linear",
+           "make run < 1 min")
+
+
+def verdicts(results: BenchResults) -> tuple[SizeRun | None, list[Verdict]]:
+    """The targets, judged at 1M triples (else the largest size run)."""
+    if not results.sizes:
+        return None, [curated_verdict(results)]
+    reference = min(results.sizes, key=lambda run: abs(math.log(run.triples / 1_000_000)))
+    found = [*load_verdicts(reference, results.cap), *query_verdicts(reference, results.queries, results.cap),
+             memory_verdict(reference), metrics_verdict(reference), *growth_verdicts(results),
+             curated_verdict(results)]
+    return reference, found
+
+
+# ---------------------------------------------------------------------------------------- output
+
+
+def _size_label(size: int) -> str:
+    for unit, scale in (("M", 1_000_000), ("k", 1_000)):
+        if size >= scale and size % (scale // 10) == 0:
+            return f"{size / scale:g}{unit}"
+    return str(size)
+
+
+def _cell(run: SizeRun, contender: str, operation: str) -> str:
+    outcome = run.median(contender, operation)
+    if outcome is None:
+        return "—"
+    if outcome.status == OK:
+        return _secs(outcome.seconds)
+    return f"{outcome.status} ({outcome.detail})" if outcome.status == ERROR else outcome.status
+
+
+def _results_table(run: SizeRun, results: BenchResults) -> list[str]:
+    lines = [f"### {run.label} triples ({run.triples:,} triples; "
+             + ", ".join(f"{count:,} {kind}" for kind, count in run.records.items()) + ")", "",
+             "| operation | project | rdflib | pyoxigraph | rdflib ÷ project | project ÷ pyoxigraph |",
+             "|---|---:|---:|---:|---:|---:|"]
+    all_ops = [LOAD, LOAD_DISK, *(QUERY_PREFIX + name for name in results.queries), PROJECTION, METRICS, *EXPORTS]
+    for operation in all_ops:
+        cells = [_cell(run, contender, operation) for contender in CONTENDERS]
+        if all(cell == "—" for cell in cells):
+            continue
+        project, raw = run.seconds(PROJECT, operation), run.seconds(OXIGRAPH, operation)
+        _, speedup = speedup_over_rdflib(run, operation, results.cap)
+        lines.append(f"| {operation} | {' | '.join(cells)} | {speedup} | {_fmt_ratio(_ratio(project, raw))} |")
+    memory = [_mb(run.memory(contender)) for contender in CONTENDERS]
+    loaded = [_mb(run.memory(contender, True)) for contender in CONTENDERS]
+    lines.append(f"| peak memory, whole workload | {' | '.join(memory)} | "
+                 f"{_fmt_ratio(_ratio(run.memory(RDFLIB), run.memory(PROJECT)))} | |")
+    lines.append(f"| memory after loading | {' | '.join(loaded)} | "
+                 f"{_fmt_ratio(_ratio(run.memory(RDFLIB, True), run.memory(PROJECT, True)))} | |")
+    return [*lines, ""]
+
+
+def render(results: BenchResults) -> str:
+    """docs/benchmarks.md."""
+    reference, judged = verdicts(results)
+    at = f"{reference.label} triples" if reference else "no synthetic size"
+    lines = [
+        "# Benchmarks", "",
+        "Written by `ftgraph bench` (do not edit by hand): the project, rdflib's default in-memory store "
+        "and raw pyoxigraph calls doing the same work on synthetic graphs (`ftgraph synth`), side by side "
+        "in one run. See `ftgraph/bench.py` for the method.", "",
+        f"- Run: {results.started}; sizes {', '.join(run.label for run in results.sizes) or 'none'}; "
+        f"{results.repeat} rounds per size (medians); seed {results.seed}; time cap {results.cap:g} s per "
+        "operation, the same for every contender.",
+        *(f"- {key.capitalize()}: {value}" for key, value in results.environment.items()),
+        "- Contenders run one at a time in child processes, in a rotating order; timings on a shared machine "
+        "vary from run to run, the ratios much less.", "",
+        f"## Targets (issue 10, judged at {at})", "",
+        "| target | measured | met? | why |", "|---|---|---|---|",
+    ]
+    for verdict in judged:
+        met = "not measured" if verdict.met is None else "met" if verdict.met else "**missed**"
+        lines.append(f"| {verdict.target} | {verdict.measured} | {met} | {verdict.why} |")
+    lines += ["", "## Results", "",
+              "Median seconds per operation. `> cap`: stopped at the cap (a lower bound); `not run`: the load "
+              "did not finish within the cap. Ratios above 1 in `rdflib ÷ project` mean the project is faster; "
+              "`project ÷ pyoxigraph` is the project's overhead over the bare engine.", ""]
+    for run in results.sizes:
+        lines += _results_table(run, results)
+    lines += ["## What each contender does", "", "| operation | contender | calls |", "|---|---|---|"]
+    for operation, calls in WORKLOAD.items():
+        for contender, text in calls.items():
+            lines.append(f"| {operation} | {contender} | {text} |")
+    lines += ["", "![time against size, log-log](benchmarks.png)", ""]
+    return "\n".join(lines)
+
+
+def to_csv(results: BenchResults) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["size", "triples", "contender", "operation", "status", "median_s", "runs_s", "size_of_result"])
+    for run in results.sizes:
+        for contender in CONTENDERS:
+            for operation in [LOAD, LOAD_DISK, *(QUERY_PREFIX + n for n in results.queries), PROJECTION, METRICS,
+                              *EXPORTS]:
+                found = run.outcomes(contender, operation)
+                median = run.median(contender, operation)
+                if median is None:
+                    continue
+                runs = ";".join(f"{o.seconds:.4f}" if o.seconds is not None else o.status for o in found)
+                writer.writerow([run.label, run.triples, contender, operation, median.status,
+                                 f"{median.seconds:.4f}" if median.seconds is not None else "", runs,
+                                 median.size if median.size is not None else ""])
+            for name, after_load in (("peak memory (bytes)", False), ("memory after loading (bytes)", True)):
+                value = run.memory(contender, after_load)
+                if value is not None:
+                    writer.writerow([run.label, run.triples, contender, name, OK, f"{value:.0f}", "", ""])
+    return buffer.getvalue()
+
+
+PLOTTED = {"load": (LOAD,), "library queries (sum)": (), "export N-Triples": ("export N-Triples",),
+           "metrics, all metropoles": (METRICS,)}
+
+
+def plot(results: BenchResults, path: Path) -> None:
+    """Time against size, log-log, one panel per kind of operation, one line per contender."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(2, 2, figsize=(10, 7.5))
+    styles = {PROJECT: ("-", "o"), RDFLIB: ("--", "s"), OXIGRAPH: (":", "^")}
+    for axis, (title, ops) in zip(axes.flat, PLOTTED.items(), strict=True):
+        for contender in CONTENDERS:
+            xs, ys = [], []
+            for run in results.sizes:
+                names = ops or tuple(QUERY_PREFIX + name for name in results.queries)
+                times = [run.seconds(contender, op) for op in names]
+                if times and all(value is not None for value in times):
+                    xs.append(run.triples)
+                    ys.append(sum(value for value in times if value is not None))
+            if xs:
+                line, marker = styles[contender]
+                axis.plot(xs, ys, line, marker=marker, label=contender)
+        axis.set_xscale("log")
+        axis.set_yscale("log")
+        axis.set_title(title)
+        axis.set_xlabel("triples")
+        axis.set_ylabel("seconds (median)")
+        axis.grid(True, which="both", alpha=0.3)
+        if axis.has_data():
+            axis.legend()
+    figure.suptitle("ftgraph benchmark: time against size (log-log; missing points: over the cap)")
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=110, metadata={"Software": None})
+    plt.close(figure)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(buffer.getvalue())
+    tmp.replace(path)
+
+
+def write_outputs(results: BenchResults, markdown: Path) -> list[Path]:
+    """docs/benchmarks.md, .csv and .png (same stem)."""
+    csv_path, png_path = markdown.with_suffix(".csv"), markdown.with_suffix(".png")
+    write_text_atomic(markdown, render(results))
+    write_text_atomic(csv_path, to_csv(results))
+    plot(results, png_path)
+    return [markdown, csv_path, png_path]
+
+
+@contextlib.contextmanager
+def _work_dir(work: Path | None) -> Iterator[Path]:
+    if work is not None:
+        work.mkdir(parents=True, exist_ok=True)
+        yield work
+        return
+    with tempfile.TemporaryDirectory(prefix="ftgraph-bench-") as temporary:
+        yield Path(temporary)
+
+
+def _sizes(ctx: click.Context, param: click.Parameter, value: str) -> list[int]:
+    try:
+        return [parse_size(part) for part in value.split(",") if part.strip()]
+    except FtgraphError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+@click.command()
+@click.option("--sizes", default="10k,100k,1M", show_default=True, callback=_sizes,
+              help="Comma-separated sizes of the synthetic graphs, in triples.")
+@click.option("--repeat", default=3, show_default=True, type=click.IntRange(1), help="Rounds per size (medians).")
+@click.option("--cap", default=300.0, show_default=True, type=click.FloatRange(1), help="Seconds per operation.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed of the synthetic graphs.")
+@click.option("--out", "out", default=Path("docs/benchmarks.md"), show_default=True,
+              type=click.Path(path_type=Path, dir_okay=False), help="Markdown report; .csv and .png beside it.")
+@click.option("--work", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Keep the synthetic graphs here and reuse them (default: a temporary folder).")
+@click.option("--curated/--no-curated", default=True, show_default=True,
+              help="Also time `ftgraph run` on the curated data.")
+@click.option("--queries", default="", help="Comma-separated library queries to run (default: all).")
+@click.pass_obj
+@cli_errors
+def bench(progress: Progress, sizes: list[int], repeat: int, cap: float, seed: int, out: Path, work: Path | None,
+          curated: bool, queries: str) -> None:
+    """Benchmark the project against rdflib and raw pyoxigraph on synthetic graphs; write docs/benchmarks.*."""
+    with _work_dir(work) as folder:
+        results = run_benchmark(sizes, repeat=repeat, cap=cap, seed=seed, work=folder, curated=curated,
+                                progress=progress, queries=[q.strip() for q in queries.split(",") if q.strip()])
+    for path in write_outputs(results, out):
+        click.echo(str(path))
+    _, judged = verdicts(results)
+    for verdict in judged:
+        met = "not measured" if verdict.met is None else "met" if verdict.met else "MISSED"
+        click.echo(f"{met:>12}  {verdict.target}: {verdict.measured}")
+
+
+if __name__ == "__main__":
+    worker(json.loads(sys.argv[1]))
