@@ -1,6 +1,7 @@
-"""Linked-data exports of the built graph: Turtle, N-Triples, N-Quads, TriG, JSON-LD and RDF/XML.
+"""Linked-data exports of the built graph: Turtle, N-Triples, N-Quads, TriG, JSON-LD and RDF/XML; and
+of its actor graph for network tools: GEXF, GraphML and CSV (see :mod:`ftgraph.actor_exports`).
 
-Every export holds exactly the triples of the built graph (data + ontology) and is deterministic:
+Every RDF export holds exactly the triples of the built graph (data + ontology) and is deterministic:
 triples are sorted (subject, then ``rdf:type`` first, then predicate and object) before a streaming
 pyoxigraph serialiser writes them, so two builds of the same input give byte-identical files and
 releases diff cleanly.
@@ -32,11 +33,13 @@ from typing import Any
 from urllib.parse import quote
 
 import click
+import networkx as nx
 import pyoxigraph as ox
 from pyld import jsonld
 from rdflib import Graph
 from rdflib.namespace import OWL, RDF
 
+from ftgraph.actor_exports import annotated_actor_graph, csv_tables, gexf, graphml
 from ftgraph.atomic import write_text_atomic
 from ftgraph.build import BuiltGraph, Paths, build_graph
 from ftgraph.clikit import base_option, data_option, user_errors
@@ -269,53 +272,78 @@ class Exporter:
         return json.dumps(compacted, ensure_ascii=False, indent=1) + "\n"
 
 
+    @cached_property
+    def actors(self) -> nx.MultiGraph:
+        """The national actor graph with metropoles and measures (:mod:`ftgraph.actor_exports`)."""
+        return annotated_actor_graph(self.built)
+
+
 @dataclass(frozen=True)
 class ExportFormat:
-    """One export format: its CLI name, file suffix, media type and how to render it."""
+    """One export format: its CLI name, media type, and how to render it: file suffix → text (one file,
+    or several such as ``nodes.csv`` and ``edges.csv``)."""
 
     name: str
-    suffix: str
     media_type: str
     title: str
-    render: Callable[[Exporter], str]
-    #: Whether the file is RDF holding the whole graph (False: a view of it for network tools).
+    render: Callable[[Exporter], dict[str, str]]
+    #: Whether the files are RDF holding the whole graph (False: the actor graph for network tools).
     rdf: bool = True
 
 
+
+def _one(suffix: str, method: Callable[[Exporter], str]) -> Callable[[Exporter], dict[str, str]]:
+    """A one-file format's renderer."""
+    return lambda exporter: {suffix: method(exporter)}
+
+
 FORMATS: dict[str, ExportFormat] = {fmt.name: fmt for fmt in (
-    ExportFormat("ttl", "ttl", "text/turtle", "Turtle", Exporter.turtle),
-    ExportFormat("nt", "nt", "application/n-triples", "N-Triples (sorted)", Exporter.ntriples),
-    ExportFormat("nq", "nq", "application/n-quads", "N-Quads, one named graph per curated file",
-                 Exporter.nquads),
-    ExportFormat("trig", "trig", "application/trig", "TriG, one named graph per curated file", Exporter.trig),
-    ExportFormat("jsonld", "jsonld", "application/ld+json", "JSON-LD (compact, context embedded)",
-                 Exporter.jsonld),
-    ExportFormat("rdfxml", "rdf", "application/rdf+xml", "RDF/XML", Exporter.rdfxml),
+    ExportFormat("ttl", "text/turtle", "Turtle", _one("ttl", Exporter.turtle)),
+    ExportFormat("nt", "application/n-triples", "N-Triples (sorted)", _one("nt", Exporter.ntriples)),
+    ExportFormat("nq", "application/n-quads", "N-Quads, one named graph per curated file",
+                 _one("nq", Exporter.nquads)),
+    ExportFormat("trig", "application/trig", "TriG, one named graph per curated file", _one("trig", Exporter.trig)),
+    ExportFormat("jsonld", "application/ld+json", "JSON-LD (compact, context embedded)",
+                 _one("jsonld", Exporter.jsonld)),
+    ExportFormat("rdfxml", "application/rdf+xml", "RDF/XML", _one("rdf", Exporter.rdfxml)),
+    ExportFormat("gexf", "application/gexf+xml", "actor graph, GEXF (Gephi)",
+                 lambda exporter: {"gexf": gexf(exporter.actors)}, rdf=False),
+    ExportFormat("graphml", "application/graphml+xml", "actor graph, GraphML (Cytoscape, igraph)",
+                 lambda exporter: {"graphml": graphml(exporter.actors)}, rdf=False),
+    ExportFormat("csv", "text/csv", "actor graph, CSV node and edge lists with measures",
+                 lambda exporter: csv_tables(exporter.actors), rdf=False),
 )}
 
 
-def export(built: BuiltGraph, format_name: str, out: Path, exporter: Exporter | None = None) -> Path:
-    """Write the graph in ``format_name`` to the file ``out`` (atomically) and return its path."""
+def export(built: BuiltGraph, format_name: str, out: Path, exporter: Exporter | None = None) -> list[Path]:
+    """Write the graph in ``format_name`` (each file atomically) and return the paths written: ``out``
+    itself for a one-file format, ``out/nodes.csv`` and ``out/edges.csv`` for ``csv``."""
     if format_name not in FORMATS:
         raise ExportError(f"unknown export format {format_name!r} (expected one of: {', '.join(FORMATS)})")
-    text = FORMATS[format_name].render(exporter or Exporter(built))
-    write_text_atomic(out, text)
-    return out
+    files = FORMATS[format_name].render(exporter or Exporter(built))
+    paths = {suffix: out if len(files) == 1 else out / suffix for suffix in files}
+    if len(files) > 1 and out.is_file():
+        raise ExportError(f"{out}: the {format_name} export is several files: give a folder, not a file")
+    for suffix, text in files.items():
+        write_text_atomic(paths[suffix], text)
+    return list(paths.values())
 
 
 @click.command("export")
 @click.option("--format", "format_name", type=click.Choice(list(FORMATS)), required=True,
               help="Output format.")
-@click.option("--out", "out", type=click.Path(path_type=Path, dir_okay=False), required=True,
-              help="File to write.")
+@click.option("--out", "out", type=click.Path(path_type=Path), required=True,
+              help="File to write (csv: folder that receives nodes.csv and edges.csv).")
 @data_option
 @base_option
 @click.pass_obj
 @user_errors
 def export_command(progress: Progress, format_name: str, out: Path, data_dir: Path | None, base_iri: str) -> None:
-    """Export the graph (data + ontology) as Turtle, N-Triples, N-Quads, TriG, JSON-LD or RDF/XML."""
+    """Export the graph as Turtle, N-Triples, N-Quads, TriG, JSON-LD or RDF/XML, or its actor graph as
+    GEXF, GraphML or CSV node and edge lists with network measures."""
     with progress.step("load, map and validate the curated data"):
         built = build_graph(Paths.default(data=data_dir), base_iri)
     with progress.step(f"write {FORMATS[format_name].title}"):
-        export(built, format_name, out)
-    click.echo(str(out))
+        written = export(built, format_name, out)
+    for path in written:
+        click.echo(str(path))

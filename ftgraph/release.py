@@ -81,10 +81,13 @@ def write_release(built: BuiltGraph, folder: Path, info: ReleaseInfo, ontology_d
     written: list[Path] = []
     distributions: list[Distribution] = []
     for fmt in FORMATS.values():
-        path = folder / f"{RELEASE_STEM}.{fmt.suffix}"
-        path.write_text(fmt.render(exporter), encoding="utf-8", newline="\n")
-        written.append(path)
-        distributions.append(Distribution.of_file(path, fmt.title, fmt.media_type, rdf_dump=fmt.rdf))
+        files = fmt.render(exporter)
+        for suffix, text in files.items():
+            path = folder / f"{RELEASE_STEM}.{suffix}"
+            path.write_text(text, encoding="utf-8", newline="\n")
+            written.append(path)
+            title = fmt.title if len(files) == 1 else f"{fmt.title}: {suffix}"
+            distributions.append(Distribution.of_file(path, title, fmt.media_type, rdf_dump=fmt.rdf))
     for name in ONTOLOGY_FILES:
         source = ontology_dir / name
         if not source.is_file():

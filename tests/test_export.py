@@ -19,6 +19,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import networkx as nx
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
@@ -43,6 +44,8 @@ RAPPER_SYNTAX = {"ttl": "turtle", "nt": "ntriples", "nq": "nquads", "trig": "tri
 OX_FORMAT = {"ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "nq": ox.RdfFormat.N_QUADS,
              "trig": ox.RdfFormat.TRIG, "rdfxml": ox.RdfFormat.RDF_XML, "jsonld": ox.RdfFormat.JSON_LD}
 FIXED_EPOCH = "1785110400"  # 2026-07-27 UTC
+RELEASE_EXPORTS = ["ftgraph.ttl", "ftgraph.nt", "ftgraph.nq", "ftgraph.trig", "ftgraph.jsonld", "ftgraph.rdf",
+                   "ftgraph.gexf", "ftgraph.graphml", "ftgraph.nodes.csv", "ftgraph.edges.csv"]
 FT_BIN = Path(sys.executable).with_name("ftgraph")
 
 FILES = {
@@ -140,11 +143,14 @@ def exporter(small: BuiltGraph) -> Exporter:
 
 @pytest.fixture(scope="module")
 def exported(exporter: Exporter, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Each format's files, by format name (one-file formats) or file suffix (``nodes.csv``...)."""
     folder = tmp_path_factory.mktemp("exports")
     paths = {}
     for name, fmt in FORMATS.items():
-        paths[name] = folder / f"graph.{fmt.suffix}"
-        paths[name].write_text(fmt.render(exporter), encoding="utf-8")
+        files = fmt.render(exporter)
+        for suffix, text in files.items():
+            paths[name if len(files) == 1 else suffix] = folder / f"graph.{suffix}"
+            paths[name if len(files) == 1 else suffix].write_text(text, encoding="utf-8")
     return paths
 
 
@@ -363,7 +369,7 @@ def test_distributions_have_the_real_sizes_and_checksums(description: ox.Store, 
     rows = query(description, f"""SELECT ?url ?size ?sum ?type WHERE {{ GRAPH <{BASE}void> {{
         <{BASE}dataset> dcat:distribution ?d . ?d dcat:downloadURL ?url ; dcat:byteSize ?size ; dcat:mediaType ?type ;
         spdx:checksum [ spdx:algorithm spdx:checksumAlgorithm_sha256 ; spdx:checksumValue ?sum ] }} }}""")
-    assert len(rows) == len(FORMATS)
+    assert len(rows) == len(RELEASE_EXPORTS)
     for row in rows:
         data = (release / row["url"].rsplit("/", 1)[1]).read_bytes()
         assert int(row["size"]) == len(data)
@@ -378,13 +384,57 @@ def test_description_is_valid_turtle_for_rapper(release: Path) -> None:
     assert lines and "warning" not in messages.lower()
 
 
+# --------------------------------------------------------------------------- actor graph for network tools
+
+#: The fixture's actor graph: a triangle of three actors with five ties; measures computed by hand on
+#: the simple triangle (Burt's constraint: 2 × (1/2 + 1/2 · 1/2)² = 1.125; effective size 2 − 2·1/2 = 1).
+TIES = {("acme", "french-tech-alpha", "acme-member-alpha-2014"),
+        ("acme", "french-tech-alpha", "acme-member-alpha-2015"),
+        ("acme", "jane-doe", "jane-founder-acme"), ("acme", "jane-doe", "visit-1/acme/jane-doe"),
+        ("french-tech-alpha", "jane-doe", "jane-member-alpha")}
+MEASURES = {"degree": 2, "betweenness": 0.0, "core": 2, "clustering": 1.0, "constraint": 1.125,
+            "effective_size": 1.0, "component": 0, "metropoles": "french-tech-alpha"}
+
+
+def test_actor_graph_measures(exporter: Exporter) -> None:
+    G = exporter.actors
+    assert set(G.edges(keys=True)) == TIES
+    assert {v: G.degree(v) for v in G} == {"acme": 4, "french-tech-alpha": 3, "jane-doe": 3}
+    for v, data in G.nodes(data=True):
+        assert {name: data[name] for name in MEASURES} == MEASURES, v
+        assert data["ties"] == G.degree(v) and data["strength"] == float(G.degree(v))
+    assert G.nodes["acme"]["kind"] == "Startup" and G.nodes["jane-doe"]["agent"] == "person"
+    assert G.edges["acme", "jane-doe", "visit-1/acme/jane-doe"]["tie_type"] == "co-participation"
+    assert G.edges["acme", "french-tech-alpha", "acme-member-alpha-2015"]["start_date"] == "2015"
+
+
+@pytest.mark.parametrize("name", ["gexf", "graphml"])
+def test_network_files_load_back_in_networkx(name: str, exported: dict[str, Path], exporter: Exporter) -> None:
+    G = nx.read_gexf(exported[name]) if name == "gexf" else nx.read_graphml(exported[name], force_multigraph=True)
+    assert sorted(G.nodes) == sorted(exporter.actors.nodes)
+    assert {(*sorted((u, v)), key) for u, v, key in G.edges(keys=True)} == TIES
+    for v, data in exporter.actors.nodes(data=True):
+        assert G.nodes[v]["betweenness"] == data["betweenness"] and G.nodes[v]["kind"] == data["kind"]
+    assert G.edges["acme", "french-tech-alpha", "acme-member-alpha-2015"]["tie_type"] == "membership"
+
+
+def test_csv_node_and_edge_lists(exported: dict[str, Path], exporter: Exporter) -> None:
+    pandas = pytest.importorskip("pandas")
+    nodes = pandas.read_csv(exported["nodes.csv"])
+    edges = pandas.read_csv(exported["edges.csv"])
+    assert list(nodes["id"]) == ["acme", "french-tech-alpha", "jane-doe"]
+    assert list(nodes["constraint"]) == [1.125] * 3 and list(nodes["ties"]) == [4, 3, 3]
+    assert {(row.source, row.target, row.tie) for row in edges.itertuples()} == TIES
+    assert edges.loc[edges["tie"] == "visit-1/acme/jane-doe", "event"].item() == "visit-1"
+
+
 # --------------------------------------------------------------------------- release and determinism
 
 
 def test_release_folder_and_checksums(release: Path) -> None:
     names = sorted(path.relative_to(release).as_posix() for path in release.rglob("*") if path.is_file())
     assert names == sorted([CHECKSUM_FILE, DESCRIPTION_FILE, "ontology/context.jsonld", "ontology/ftgraph.ttl",
-                            "ontology/shapes.ttl", *(f"ftgraph.{fmt.suffix}" for fmt in FORMATS.values())])
+                            "ontology/shapes.ttl", *RELEASE_EXPORTS])
     lines = (release / CHECKSUM_FILE).read_text(encoding="utf-8").splitlines()
     assert len(lines) == len(names) - 1
     for line in lines:
@@ -405,7 +455,7 @@ def test_release_is_byte_identical_across_runs(fixture_data: Path, tmp_path: Pat
     second = run_release(fixture_data, tmp_path / "two", "2")
     assert first.name == second.name == "ftgraph-0.1.0+20260727"
     files = sorted(path.relative_to(first) for path in first.rglob("*") if path.is_file())
-    assert len(files) == len(FORMATS) + 5
+    assert len(files) == len(RELEASE_EXPORTS) + 5
     for name in files:
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
 
@@ -432,6 +482,14 @@ def test_export_command_writes_the_file(fixture_data: Path, tmp_path: Path) -> N
     assert result.exit_code == 0, result.output
     graphs = Counter(str(quad.graph_name) for quad in ox.parse(path=out, format=ox.RdfFormat.TRIG))
     assert graphs[f"<{BASE}graph/metropoles/beta>"] > 0
+
+
+def test_export_command_writes_csv_into_a_folder(fixture_data: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["--quiet", "export", "--format", "csv", "--out", str(tmp_path / "actors"),
+                                      "--data", str(fixture_data)])
+    assert result.exit_code == 0, result.output
+    assert sorted(path.name for path in (tmp_path / "actors").iterdir()) == ["edges.csv", "nodes.csv"]
+    assert result.output.split() == [str(tmp_path / "actors" / "nodes.csv"), str(tmp_path / "actors" / "edges.csv")]
 
 
 def test_export_command_refuses_bad_input_without_writing(fixture_data: Path, tmp_path: Path) -> None:
