@@ -56,15 +56,13 @@ SELECT ?source ?url ?title ?publisher ?issued (COUNT(DISTINCT ?node) AS ?cited) 
 } GROUP BY ?source ?url ?title ?publisher ?issued"""
 
 _CONFLICTS = """
-SELECT ?subject ?subjectName ?predicate ?value ?preferred (GROUP_CONCAT(DISTINCT ?sourceId; separator=", ") AS ?sources)
-       ?note WHERE {
+SELECT ?subject ?subjectName ?predicate ?value ?preferred ?source ?note WHERE {
   ?statement a rdf:Statement ; ft:preferred ?preferred ; rdf:subject ?subject ; rdf:predicate ?predicate ;
              rdf:object ?value ; prov:wasDerivedFrom ?source .
   FILTER EXISTS { ?other rdf:subject ?subject ; rdf:predicate ?predicate ; ft:preferred false }
   OPTIONAL { ?subject rdfs:label ?subjectName }
   OPTIONAL { ?statement rdfs:comment ?note }
-  BIND(REPLACE(STR(?source), "^.*/", "") AS ?sourceId)
-} GROUP BY ?subject ?subjectName ?predicate ?value ?preferred ?note"""
+}"""
 
 _ENTITIES = """
 SELECT (COUNT(DISTINCT ?entity) AS ?count) WHERE {
@@ -126,6 +124,18 @@ def metropole_coverage(engine: Engine) -> list[MetropoleCoverage]:
     return sorted(rows, key=lambda m: (-m.local_ties, m.id))
 
 
+def _conflicts(engine: Engine) -> list[dict[str, Any]]:
+    """One row per conflicting value, its sources sorted (SPARQL's GROUP_CONCAT order is not stable)."""
+    values: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for row in _rows(engine, _CONFLICTS):
+        key = (str(row["subject"]), str(row["predicate"]), str(row["value"]))
+        entry = values.setdefault(key, {**row, "sources": set()})
+        entry["sources"].add(_local_id(str(row["source"])))
+    rows = [{**entry, "sources": ", ".join(sorted(entry["sources"]))} for entry in values.values()]
+    return sorted(rows, key=lambda r: (str(r["subjectName"]), str(r["predicate"]),
+                                       r["preferred"] not in (True, "true"), str(r["value"])))
+
+
 def _table(header: list[str], rows: list[list[object]]) -> list[str]:
     def cell(value: object) -> str:
         return str(value).replace("|", "\\|").replace("\n", " ")
@@ -153,8 +163,7 @@ def coverage_markdown(engine: Engine) -> str:
     for row in _rows(engine, _RELATIONS):
         relations[(str(row["kind"]), row["sourced"] in (True, "true"))] += int(row["count"])
     sources = sorted(_rows(engine, _SOURCES), key=lambda r: (str(r["publisher"]), str(r["issued"]), str(r["url"])))
-    conflicts = sorted(_rows(engine, _CONFLICTS), key=lambda r: (str(r["subjectName"]), str(r["predicate"]),
-                                                                 r["preferred"] not in (True, "true"), str(r["value"])))
+    conflicts = _conflicts(engine)
     notes = {_local_id(str(r["ecosystem"])): str(r["note"]) for r in _rows(engine, _NOTES)}
     entities = int(_rows(engine, _ENTITIES)[0]["count"])
     total_relations = sum(relations.values())
