@@ -53,6 +53,7 @@ from rdflib.namespace import DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SKOS, TIM
 
 from ftgraph.atomic import staged_dir
 from ftgraph.build import GRAPH_NT, ONTOLOGY_FILE, Paths, check_base_iri
+from ftgraph.clikit import user_errors
 from ftgraph.errors import FtgraphError
 from ftgraph.mapping import (
     EVENT_CLASSES,
@@ -65,7 +66,6 @@ from ftgraph.mapping import (
 )
 from ftgraph.namespaces import DEFAULT_BASE_IRI, FT, IGEO, SCHEMA, WD
 from ftgraph.progress import Progress
-from ftgraph.query import cli_errors
 from ftgraph.text import normalise_name
 
 __all__ = ["MANIFEST", "SynthResult", "parse_size", "synth", "synthesize"]
@@ -1115,7 +1115,7 @@ def _size(ctx: click.Context, param: click.Parameter, value: str) -> int:
               help="Also write the records as curated YAML into this folder (small sizes).")
 @click.option("--base-iri", default=DEFAULT_BASE_IRI, show_default=True, help="Base IRI of the entities.")
 @click.pass_obj
-@cli_errors
+@user_errors
 def synth(progress: Progress, triples: int, seed: int, out_dir: Path, records_dir: Path | None,
           base_iri: str) -> None:
     """Generate a synthetic national-scale ecosystem (sorted N-Triples) for scale tests and benchmarks."""
