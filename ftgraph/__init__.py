@@ -17,7 +17,8 @@ __version__ = "0.1.0"
 def load(data_dir: str | Path | None = None, base_iri: str = DEFAULT_BASE_IRI) -> Graph:
     """Build the graph (data + ontology) from the curated records and return it as an rdflib Graph
     backed by the embedded engine (pyoxigraph through oxrdflib): ``graph.query(...)`` runs in
-    pyoxigraph, the rest of the rdflib API works as usual (``len(graph)`` counts in the store).
+    pyoxigraph, the rest of the rdflib API works as usual (``len(graph)`` counts in the store; plain
+    literals come back typed ``xsd:string``, as RDF 1.1 has them).
     Run library queries on it with ``ftgraph.query.rows(name, engine=EmbeddedEngine(graph.store._inner))``.
 
     Raises :class:`ftgraph.errors.DataErrors` on bad input and :class:`ftgraph.errors.ValidationFailed`

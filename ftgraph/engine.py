@@ -221,7 +221,7 @@ def _open_checked(store_dir: Path, manifest: dict[str, Any]) -> ox.Store | None:
         store = ox.Store.read_only(str(store_dir / _DB))
         if len(store) == manifest.get("triples"):
             return store
-    except OSError:
+    except (OSError, RuntimeError):  # RocksDB reports corruption as RuntimeError
         pass
     return None
 

@@ -21,10 +21,10 @@ import click
 import pyoxigraph as ox
 
 from ftgraph.build import GRAPH_NT, Paths
+from ftgraph.clikit import user_errors
 from ftgraph.engine import EndpointError, RemoteEngine, engine_for
 from ftgraph.errors import FtgraphError
 from ftgraph.progress import Progress
-from ftgraph.query import cli_errors
 
 #: Virtuoso 7 fails to compile an INSERT DATA of 2000 triples ("generated SQL text has exceeded
 #: 10000 lines") and is fastest with a few hundred.
@@ -194,7 +194,7 @@ def read_graph(out_dir: Path) -> list[ox.Triple]:
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
               help="Output folder holding graph.nt (default: ./out).")
 @click.pass_obj
-@cli_errors
+@user_errors
 def push(progress: Progress, endpoint: str, graph_iri: str, user: str | None, password: str | None, auth: str,
          batch_size: int, timeout: int, out_dir: Path | None) -> None:
     """Upload out/graph.nt into a named graph of a SPARQL store, replacing that graph."""

@@ -29,16 +29,17 @@ from __future__ import annotations
 import datetime as dt
 import re
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache, wraps
+from functools import cache
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import IO, Any
 
 import click
 import pyoxigraph as ox
 
 from ftgraph.build import Paths, project_root
+from ftgraph.clikit import user_errors
 from ftgraph.engine import (
     Engine,
     QueryResult,
@@ -405,19 +406,8 @@ def write_result(result: QueryResult, fmt: str | None, stream: IO[bytes], *,
 
 # --------------------------------------------------------------------------------------------- CLI
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def cli_errors(command: F) -> F:
-    """:func:`ftgraph.cli.user_errors`, looked up when the command runs (no import cycle with cli)."""
-
-    @wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from ftgraph.cli import user_errors
-
-        return user_errors(command)(*args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
+#: :func:`ftgraph.clikit.user_errors` under the name some commands import it from here.
+cli_errors = user_errors
 
 
 def _param_pairs(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -432,7 +422,7 @@ def _param_pairs(pairs: tuple[str, ...]) -> dict[str, str]:
 
 @click.command("queries")
 @click.argument("name", required=False)
-@cli_errors
+@user_errors
 def queries_command(name: str | None) -> None:
     """List the library queries with their titles, or show one query's header and text."""
     from rich.console import Console
@@ -476,7 +466,7 @@ def queries_command(name: str | None) -> None:
               help="Output folder holding graph.nt and the store (default: ./out).")
 @click.option("--base-iri", default=DEFAULT_BASE_IRI, show_default=True, help="Base IRI of the data's entities.")
 @click.pass_obj
-@cli_errors
+@user_errors
 def query_command(progress: Progress, query_name: str | None, expression: str | None, params: tuple[str, ...],
                   fmt: str | None, endpoint: str | None, graph_iri: str | None, user: str | None,
                   password: str | None, auth: str | None, timeout: int, out_dir: Path | None,
