@@ -96,6 +96,7 @@ _SEAT_WORDS = re.compile(r"\b(?:basée?s?|installée?s?|implantée?s?|située?s?
 _FOUNDED_WORDS = re.compile(r"\b(?:fondée?s?|créée?s?|née?s?|lancée?s?) (?:en|le|au|début|fin)\b", re.I)
 _SINCE = re.compile(r"\bdepuis\b", re.I)
 _FACT_REACH = 90  # characters between a fact's words and the mentions it ties
+_SINCE_REACH = 20  # characters between a name and the "depuis <date>" that dates its role
 _GOVERNED_REACH = 30  # characters between role words and the name they govern ("fondateur de X")
 
 
@@ -402,21 +403,22 @@ def find_mentions(doc: Doc, linker: Linker) -> list[Mention]:
     sentence_of = {token.i: (token.sent.start_char, token.sent.end_char) for token in doc}
     mentions = []
     known = linker.known_names(doc)
-    covered = [False] * len(doc.text)
     for start, end, candidates in known:
         span = doc[start:end]
         chosen, ids = linker.choose(candidates)
         start_char = _without_determiner(span.text, chosen.id, linker.index) + span.start_char
         mentions.append(Mention(start_char, span.end_char, doc.text[start_char:span.end_char], chosen.kind,
                                 sentence_of[start], chosen.id, "known name", 100.0, ids))
-        covered[span.start_char:span.end_char] = [True] * len(span.text)
     for ent in doc.ents:
-        if any(covered[ent.start_char:ent.end_char]):
-            continue
         trimmed = _trim(doc, ent.start_char, ent.end_char)
         if trimmed is None:
             continue
         start_char, end_char = trimmed
+        overlapping = [m for m in mentions if m.start < end_char and start_char < m.end]
+        if overlapping:
+            if not _extends(doc.text, start_char, end_char, overlapping):
+                continue
+            mentions = [m for m in mentions if m not in overlapping]  # "Grenoble INP" is not "Grenoble"
         text = doc.text[start_char:end_char]
         entity_type = _type_before(doc.text, start_char)
         kinds = ("organisations",) if entity_type else KINDS_OF_LABEL.get(ent.label_, ())
@@ -429,8 +431,19 @@ def find_mentions(doc: Doc, linker: Linker) -> list[Mention]:
         new_type = (entity_type or "company") if kind == "organisations" else "commune" if kind == "places" else None
         mentions.append(Mention(start_char, end_char, text, kind, sentence_of[ent.start], entity_id, method, score,
                                 ids, None if entity_id else new_type))
-    mentions += _repeated_new_names(doc, mentions, covered)
+    mentions += _repeated_new_names(doc, mentions)
     return _unify_new_entities(sorted(mentions, key=lambda mention: mention.start))
+
+
+def _extends(text: str, start: int, end: int, inner: list[Mention]) -> bool:
+    """Whether the model's entity ``text[start:end]`` is a longer name around the known names it overlaps:
+    it covers them whole and adds a capitalised word to them ("Grenoble INP" around "Grenoble")."""
+    if any(m.start < start or m.end > end for m in inner):
+        return False
+    rest = text[start:end]
+    for mention in sorted(inner, key=lambda m: m.start, reverse=True):
+        rest = rest[:mention.start - start] + " " + rest[mention.end - start:]
+    return any(word[:1].isupper() for word in rest.split())
 
 
 def _without_determiner(text: str, entity_id: str, index: EntityIndex) -> int:
@@ -442,10 +455,10 @@ def _without_determiner(text: str, entity_id: str, index: EntityIndex) -> int:
     return 0
 
 
-def _repeated_new_names(doc: Doc, mentions: list[Mention], covered: list[bool]) -> list[Mention]:
+def _repeated_new_names(doc: Doc, mentions: list[Mention]) -> list[Mention]:
     """Other occurrences of the new names the model found once: a name keeps its sense in one article,
     even where the model missed it ("cofondatrice de Garonne Spatial")."""
-    taken = list(covered)
+    taken = [False] * len(doc.text)
     for mention in mentions:
         taken[mention.start:mention.end] = [True] * (mention.end - mention.start)
     repeated = []
@@ -505,6 +518,11 @@ def _role_spans(sentence: str, table: list[tuple[str, str]]) -> Iterator[tuple[i
             yield match.start(), match.end(), role
 
 
+def _since(dates: list[tuple[int, str]], governed: Mention) -> str | None:
+    """The date of a "depuis <date>" written right after the name a fact's words govern."""
+    return next((date for at, date in dates if 0 <= at - governed.end <= _SINCE_REACH), None)
+
+
 def find_facts(text: str, mentions: list[Mention]) -> list[Fact]:
     """Facts stated by each sentence, between the mentions it holds."""
     facts: list[Fact] = []
@@ -513,7 +531,9 @@ def find_facts(text: str, mentions: list[Mention]) -> list[Fact]:
         by_sentence.setdefault(mention.sentence, []).append((index, mention))
     for (start, end), inside in by_sentence.items():
         sentence = text[start:end]
-        since = [date for s, _, date in french_dates(sentence) if _SINCE.search(sentence[max(0, s - 10):s])]
+        since = [(start + at, date) for at, _, date in french_dates(sentence)
+                 if _SINCE.search(sentence[max(0, at - 10):at])]
+
         for word_start, word_end, role in _role_spans(sentence, ROLE_WORDS):
             person = _nearest(inside, start + word_start, ("people",), after=None)
             organisation = _nearest(inside, start + word_end, ("organisations",), after=True, reach=_GOVERNED_REACH)
@@ -522,20 +542,20 @@ def find_facts(text: str, mentions: list[Mention]) -> list[Fact]:
             if start + word_end <= mentions[person].start < mentions[organisation].start:
                 continue  # "son PDG, X, explique que Y": Y is not what the words govern
             facts.append(Fact("role", (start, end), member=person, organisation=organisation, role=role,
-                              title=sentence[word_start:word_end], date=since[0] if since else None))
+                              title=sentence[word_start:word_end], date=_since(since, mentions[organisation])))
         for word_start, word_end, role in _role_spans(sentence, PASSIVE_ROLE_WORDS):
             organisation = _nearest(inside, start + word_start, ("organisations",), after=False)
             person = _nearest(inside, start + word_end, ("people",), after=True, reach=_GOVERNED_REACH)
             if person is not None and organisation is not None:
                 facts.append(Fact("role", (start, end), member=person, organisation=organisation, role=role,
-                                  date=since[0] if since else None))
+                                  date=_since(since, mentions[person])))
         for pattern, role in TIE_WORDS:
             for match in re.finditer(rf"\b(?:{pattern})", sentence, re.IGNORECASE):
                 member = _nearest(inside, start + match.start(), ("organisations",), after=False)
                 organisation = _nearest(inside, start + match.end(), ("organisations",), after=True)
                 if member is not None and organisation is not None:
                     facts.append(Fact("role", (start, end), member=member, organisation=organisation, role=role,
-                                      date=since[0] if since else None))
+                                      date=_since(since, mentions[organisation])))
         for match in _SEAT_WORDS.finditer(sentence):
             organisation = _nearest(inside, start + match.start(), ("organisations",), after=False)
             place = _nearest(inside, start + match.end(), ("places",), after=True)
