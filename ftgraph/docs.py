@@ -46,6 +46,8 @@ LINKED_PAGES = (
     ("metrics.md", "Metrics methodology",
      "how actor graphs are projected from RDF and how each federation measure is computed"),
     ("data.md", "Data coverage", "what the curated data covers, per metropole, class and source"),
+    ("ingest.md", "Ingesting new sources",
+     "turning a researcher's table, a SPARQL endpoint or press articles into sourced records"),
 )
 _SCHEMA_ORG_BLOCK = re.compile(r'(<script id="schema.org" type="application/ld\+json">)(.*?)(</script>)', re.S)
 _CLASSES_SECTION = '<div class="section" id="classes">'
