@@ -77,6 +77,7 @@ def sha256_lines(folder: Path, paths: list[Path]) -> str:
 def write_release(built: BuiltGraph, folder: Path, info: ReleaseInfo, ontology_dir: Path) -> list[Path]:
     """Write every file of the release into ``folder`` (which must be empty); return their paths."""
     folder.mkdir(parents=True, exist_ok=True)
+    folder.chmod(0o755)  # a staging folder is private (mkdtemp); a release is meant to be published
     exporter = Exporter(built)
     written: list[Path] = []
     distributions: list[Distribution] = []

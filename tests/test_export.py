@@ -454,6 +454,7 @@ def test_release_is_byte_identical_across_runs(fixture_data: Path, tmp_path: Pat
     first = run_release(fixture_data, tmp_path / "one", "1")
     second = run_release(fixture_data, tmp_path / "two", "2")
     assert first.name == second.name == "ftgraph-0.1.0+20260727"
+    assert first.stat().st_mode & 0o777 == 0o755
     files = sorted(path.relative_to(first) for path in first.rglob("*") if path.is_file())
     assert len(files) == len(RELEASE_EXPORTS) + 5
     for name in files:
