@@ -291,7 +291,6 @@ class ExportFormat:
     rdf: bool = True
 
 
-
 def _one(suffix: str, method: Callable[[Exporter], str]) -> Callable[[Exporter], dict[str, str]]:
     """A one-file format's renderer."""
     return lambda exporter: {suffix: method(exporter)}
@@ -320,10 +319,10 @@ def export(built: BuiltGraph, format_name: str, out: Path, exporter: Exporter | 
     itself for a one-file format, ``out/nodes.csv`` and ``out/edges.csv`` for ``csv``."""
     if format_name not in FORMATS:
         raise ExportError(f"unknown export format {format_name!r} (expected one of: {', '.join(FORMATS)})")
+    if format_name == "csv" and out.is_file():
+        raise ExportError(f"{out}: the csv export is two files (nodes.csv, edges.csv): give a folder, not a file")
     files = FORMATS[format_name].render(exporter or Exporter(built))
     paths = {suffix: out if len(files) == 1 else out / suffix for suffix in files}
-    if len(files) > 1 and out.is_file():
-        raise ExportError(f"{out}: the {format_name} export is several files: give a folder, not a file")
     for suffix, text in files.items():
         write_text_atomic(paths[suffix], text)
     return list(paths.values())
