@@ -63,7 +63,7 @@ def test_review_rows_link_mentions_and_propose_facts_with_evidence(tmp_path: Pat
         "id": "l-echo-des-startups-test-2014-11-12-grenoble-decroche-le-label-et-mise-sur-ses",
         "url": "https://example.org/echo-startups/2014/11/12/grenoble-decroche-le-label",
         "title": "Grenoble décroche le label et mise sur ses laboratoires", "publisher": "L'Écho des Startups (test)",
-        "date": "2014-11-12", "type": "article", "authors": [], "language": "fr"}
+        "date": "2014-11-12", "type": "article"}
     rows = _rows(review)
     assert all(row["decision"] == "pending" for row in rows.values())
     # linked by a main name, by an alternative name ("Digital Grenoble" is one of French Tech Grenoble's)

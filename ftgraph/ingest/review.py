@@ -56,7 +56,7 @@ class Evidence(_Strict):
 class EntityRow(_Strict):
     row: str
     fact: Literal["entity"]
-    decision: Decision = "pending"
+    decision: Decision
     kind: EntityKind
     id: Id
     name: Text
@@ -71,7 +71,7 @@ class EntityRow(_Strict):
 class RoleRow(_Strict):
     row: str
     fact: Literal["role"]
-    decision: Decision = "pending"
+    decision: Decision
     member: str
     organisation: str
     role: Id
@@ -83,7 +83,7 @@ class RoleRow(_Strict):
 class CityRow(_Strict):
     row: str
     fact: Literal["city"]
-    decision: Decision = "pending"
+    decision: Decision
     organisation: str
     place: str
     evidence: Evidence
@@ -92,7 +92,7 @@ class CityRow(_Strict):
 class FoundedRow(_Strict):
     row: str
     fact: Literal["founded"]
-    decision: Decision = "pending"
+    decision: Decision
     organisation: str
     date: PartialDate
     evidence: Evidence
@@ -121,7 +121,8 @@ def _entity_row(key: str, analysis: Analysis, mentions: list[Mention], index: En
     text = analysis.article.text
     dates = list(dict.fromkeys(date for mention in mentions for date in analysis.dates_near(mention)))
     entity_id = first.entity_id or index.free_id(slugify(first.text))
-    return EntityRow(row=key, fact="entity", kind=first.kind, id=entity_id, name=first.text,  # type: ignore[arg-type]
+    return EntityRow(row=key, fact="entity", decision="pending", kind=first.kind, id=entity_id,  # type: ignore[arg-type]
+                     name=first.text,
                      type=first.type, match=first.method, score=first.score,  # type: ignore[arg-type]
                      candidates=list(first.candidates[1:]) if first.entity_id else [], dates=dates,
                      evidence=[_evidence(text, m.sentence, (m.start, m.end)) for m in mentions])
@@ -131,16 +132,17 @@ def _fact_row(key: str, fact: Fact, row_of: dict[int, str], text: str) -> Row:
     evidence = _evidence(text, fact.sentence)
     if fact.kind == "role":
         assert fact.member is not None and fact.organisation is not None and fact.role
-        return RoleRow(row=key, fact="role", member=row_of[fact.member], organisation=row_of[fact.organisation],
-                       role=fact.role, title=fact.title, start=fact.date, evidence=evidence)
+        return RoleRow(row=key, fact="role", decision="pending", member=row_of[fact.member],
+                       organisation=row_of[fact.organisation], role=fact.role, title=fact.title, start=fact.date,
+                       evidence=evidence)
     assert fact.organisation is not None
     if fact.kind == "city":
         assert fact.place is not None
-        return CityRow(row=key, fact="city", organisation=row_of[fact.organisation], place=row_of[fact.place],
-                       evidence=evidence)
+        return CityRow(row=key, fact="city", decision="pending", organisation=row_of[fact.organisation],
+                       place=row_of[fact.place], evidence=evidence)
     assert fact.date is not None
-    return FoundedRow(row=key, fact="founded", organisation=row_of[fact.organisation], date=fact.date,
-                      evidence=evidence)
+    return FoundedRow(row=key, fact="founded", decision="pending", organisation=row_of[fact.organisation],
+                      date=fact.date, evidence=evidence)
 
 
 def article_review(analysis: Analysis, index: EntityIndex) -> ArticleReview:
@@ -154,13 +156,14 @@ def article_review(analysis: Analysis, index: EntityIndex) -> ArticleReview:
         key = f"e{number}"
         rows.append(_entity_row(key, analysis, [analysis.mentions[p] for p in positions], index))
         row_of.update(dict.fromkeys(positions, key))
-    seen: set[tuple[Any, ...]] = set()
+    facts: dict[tuple[Any, ...], Row] = {}
     for fact in analysis.facts:
-        fact_row = _fact_row(f"f{len(seen) + 1}", fact, row_of, analysis.article.text)
-        identity = tuple(fact_row.model_dump(exclude={"row", "evidence"}).items())
-        if identity not in seen:
-            seen.add(identity)
-            rows.append(fact_row)
+        fact_row = _fact_row(f"f{len(facts) + 1}", fact, row_of, analysis.article.text)
+        identity = tuple(fact_row.model_dump(exclude={"row", "evidence", "title", "start"}).items())
+        first = facts.setdefault(identity, fact_row)
+        if isinstance(first, RoleRow) and isinstance(fact_row, RoleRow) and first is not fact_row:
+            first.title, first.start = first.title or fact_row.title, first.start or fact_row.start
+    rows += facts.values()
     return ArticleReview(file=str(analysis.article.path), source=analysis.article.source(index), rows=rows)
 
 
@@ -169,7 +172,7 @@ def write_review(path: Path, articles: list[ArticleReview], *, overwrite: bool =
     if path.exists() and not overwrite:
         raise InputError(f"{path} exists (a curator may have edited it): choose another file or give --force")
     review = Review(format=FORMAT, articles=articles)
-    body = yaml.safe_dump(review.model_dump(mode="json", exclude_none=True), allow_unicode=True,
+    body = yaml.safe_dump(review.model_dump(mode="json", exclude_defaults=True), allow_unicode=True,
                           sort_keys=False, width=10_000, default_flow_style=None)
     write_text_atomic(path, _HEADER + body)
 
