@@ -50,7 +50,7 @@ METRICS_DIR = "metrics"
 @dataclass(frozen=True)
 class Settings:
     """Randomness and sizes. Per metropole every measure is exact; on the national graph betweenness,
-    efficiency and structural holes are estimated from ``national_sample`` nodes."""
+    efficiency, clustering and structural holes are estimated from ``national_sample`` nodes."""
 
     seed: int = 42
     null_draws: int = 100
@@ -186,7 +186,8 @@ def _structure(G: nx.Graph, settings: Settings, *, draws: int, sample: int | Non
         "isolates": metrics.isolate_count(G), "components": nx.number_connected_components(G),
         "mean_degree": metrics.mean_degree(G), "density": metrics.density(G),
         "efficiency": metrics.efficiency(G, sample, seed),
-        "average_clustering": metrics.average_clustering(G), "transitivity": metrics.transitivity(G),
+        "average_clustering": metrics.average_clustering(G, sample, seed),
+        "transitivity": metrics.transitivity(G, sample, seed),
         "degree_centralization": metrics.degree_centralization(G),
         "betweenness_centralization": metrics.betweenness_centralization(G, b),
         "leader_brokerage_share": metrics.brokerage_share(b, _leaders(G)),
@@ -213,8 +214,8 @@ def _structure(G: nx.Graph, settings: Settings, *, draws: int, sample: int | Non
 def _method(settings: Settings, snapshot: Snapshot, *, draws: int, sample: int | None, n: int) -> dict[str, Any]:
     sampled = sample is not None and sample < n
     return {"seed": settings.seed, "null_draws": draws,
-            "sampling": (f"sampled: betweenness, efficiency and structural holes from {sample} of {n} nodes, "
-                         f"seed {settings.seed}") if sampled else "exact",
+            "sampling": (f"sampled: betweenness, efficiency, clustering and structural holes from {sample} "
+                         f"of {n} nodes, seed {settings.seed}") if sampled else "exact",
             "event_window_years": snapshot.event_window_years if snapshot.as_of else None,
             "max_event_size": snapshot.max_event_size}
 
@@ -251,7 +252,8 @@ def metropole_report(national: nx.MultiGraph, ecosystem: Ecosystem, snapshot: Sn
 
 
 def national_report(national: nx.MultiGraph, snapshot: Snapshot, settings: Settings) -> Report:
-    """Every measure of the whole actor graph; betweenness, efficiency and structural holes sampled."""
+    """Every measure of the whole actor graph; betweenness, efficiency, clustering and structural holes
+    estimated from a sample of nodes."""
     G = collapse(national)
     draws, sample = settings.national_null_draws, settings.national_sample
     values, details = _structure(G, settings, draws=draws, sample=sample)

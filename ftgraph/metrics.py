@@ -100,28 +100,42 @@ def efficiency(G: nx.Graph, sample: int | None = None, seed: int = 0) -> float |
     return total / (sample * (n - 1))
 
 
-def average_clustering(G: nx.Graph) -> float | None:
+def average_clustering(G: nx.Graph, sample: int | None = None, seed: int = 0) -> float | None:
     """Mean local clustering coefficient, nodes of degree < 2 counting as 0.
 
     .. math:: C = \\frac{1}{n} \\sum_i \\frac{2 T_i}{k_i (k_i - 1)}
 
     where :math:`T_i` is the number of triangles through i. Unweighted. Event co-participation
-    creates cliques that raise it. Returns ``None`` for the empty graph.
-    See :func:`networkx.average_clustering` (Watts & Strogatz 1998).
+    creates cliques that raise it. With ``sample``, the mean over that many nodes drawn with ``seed``
+    (hub nodes make the exact value slow on large graphs). Returns ``None`` for the empty graph.
+    See :func:`networkx.average_clustering` (Watts & Strogatz 1998, *Nature* 393:440).
     """
-    return nx.average_clustering(G) if G.number_of_nodes() else None
+    if not G.number_of_nodes():
+        return None
+    return nx.average_clustering(G, nodes=_sampled_nodes(G, sample, seed))
 
 
-def transitivity(G: nx.Graph) -> float | None:
+def transitivity(G: nx.Graph, sample: int | None = None, seed: int = 0) -> float | None:
     """Transitivity: the share of connected triples that are closed.
 
     .. math:: T = 3 \\times \\text{triangles} / \\text{connected triples}
+              = \\sum_i T_i / \\sum_i k_i (k_i - 1) / 2
 
-    Returns ``None`` when ``G`` has no connected triple (no path of length 2), where it is 0/0.
+    With ``sample``, the ratio of the two sums over that many nodes drawn with ``seed`` (a consistent
+    estimate). Returns ``None`` when there is no connected triple (0/0).
     See :func:`networkx.transitivity`.
     """
-    triples = sum(k * (k - 1) for _, k in G.degree())
-    return nx.transitivity(G) if triples else None
+    nodes = _sampled_nodes(G, sample, seed)
+    triples = sum(k * (k - 1) for _, k in G.degree(nodes)) // 2
+    if not triples:
+        return None
+    return sum(nx.triangles(G, nodes).values()) / triples
+
+
+def _sampled_nodes(G: nx.Graph, sample: int | None, seed: int) -> list[Any]:
+    """Every node, or ``sample`` of them drawn with ``seed`` (in a deterministic order)."""
+    nodes = sorted(G, key=str)
+    return random.Random(seed).sample(nodes, sample) if sample is not None and sample < len(nodes) else nodes
 
 
 # Centralization and brokerage --------------------------------------------------------------------
@@ -223,9 +237,18 @@ def constraint_summary(G: nx.Graph, attribute: str, sample: int | None = None, s
     References
     ----------
     Burt, R. S. (1992). *Structural Holes: The Social Structure of Competition*. Harvard UP.
-    See :func:`networkx.constraint`.
     """
-    return _per_node_summary(G, attribute, nx.constraint, sample, seed)
+    def burt(H: nx.Graph, nodes: list[Any]) -> dict[Any, float]:
+        # unweighted: p_ij = 1/k_i, so c_i = sum_j (1/k_i (1 + sum_{q in N(i) ∩ N(j)} 1/k_q))^2. Equal to
+        # networkx.constraint, which rescales every neighbour's ties for every pair (hours with hubs).
+        values = {}
+        for i in nodes:
+            contacts = H[i].keys()
+            values[i] = sum((1 + sum(1 / len(H[q]) for q in contacts & H[j].keys())) ** 2
+                            for j in contacts) / len(contacts) ** 2
+        return values
+
+    return _per_node_summary(G, attribute, burt, sample, seed)
 
 
 def effective_size_summary(G: nx.Graph, attribute: str, sample: int | None = None, seed: int = 0) -> dict[str, Any]:
@@ -252,10 +275,8 @@ def effective_size_summary(G: nx.Graph, attribute: str, sample: int | None = Non
 
 def _per_node_summary(G: nx.Graph, attribute: str, measure: Callable[..., dict[Any, float]],
                       sample: int | None, seed: int) -> dict[str, Any]:
-    connected = sorted((v for v in G if G.degree(v) > 0), key=str)
-    if sample is not None and sample < len(connected):
-        connected = random.Random(seed).sample(connected, sample)
-    values = measure(_bare(G), connected) if connected else {}
+    connected = _sampled_nodes(G.subgraph(v for v in G if G.degree(v) > 0), sample, seed)
+    values = measure(G, connected) if connected else {}
     by_class: dict[str, list[float]] = {}
     for v, value in values.items():
         by_class.setdefault(str(G.nodes[v].get(attribute)), []).append(value)
@@ -577,14 +598,6 @@ def federation_index(G: nx.Graph, attribute: str, *, draws: int, seed: int, b: B
     if all(part is not None for part in parts):
         index = math.prod(max(COMPONENT_FLOOR, part) for part in parts if part is not None) ** (1 / len(parts))
     return FederationIndex(*parts, index)
-
-
-def _bare(G: nx.Graph) -> nx.Graph:
-    """``G`` without attributes (networkx's structural-hole functions copy them for every ego graph)."""
-    H = nx.Graph()
-    H.add_nodes_from(G)
-    H.add_edges_from(G.edges)
-    return H
 
 
 def _largest_component(G: nx.Graph) -> Collection[Any]:

@@ -145,7 +145,7 @@ def test_national_sampling_is_reported_and_seeded(data: p.ActorData) -> None:
     settings = f.Settings(null_draws=20, national_sample=10)
     national = f.reports(data, p.Snapshot(), settings, scope=f.NATIONAL)[0]
     assert national.method["sampling"] == (
-        "sampled: betweenness, efficiency and structural holes from 10 of 27 nodes, seed 42")
+        "sampled: betweenness, efficiency, clustering and structural holes from 10 of 27 nodes, seed 42")
     assert f.reports(data, p.Snapshot(), settings, scope=f.NATIONAL)[0] == national
 
 

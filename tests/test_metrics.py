@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+import statistics
 
 import networkx as nx
 import pytest
@@ -171,6 +172,28 @@ def test_structural_holes_summaries() -> None:
     assert size["mean"] == approx(8 / 5)
 
 
+def test_constraint_matches_networkx() -> None:
+    G = classed(nx.gnm_random_graph(30, 70, seed=9))
+    G.add_node(99, kind="startup")
+    expected = nx.constraint(G)
+    tied = sorted(expected[v] for v in G if G.degree(v))
+    summary = m.constraint_summary(G, "kind")
+    assert summary["mean"] == approx(sum(tied) / len(tied))
+    by_class = {cls: sorted(expected[v] for v in G if G.degree(v) and G.nodes[v]["kind"] == cls) for cls in CLASSES}
+    assert summary["median_by_class"] == {cls: approx(statistics.median(vals)) for cls, vals in by_class.items()}
+
+
+def test_sampled_clustering_and_transitivity() -> None:
+    G = classed(nx.gnm_random_graph(80, 300, seed=4))
+    assert m.average_clustering(G, sample=80) == approx(nx.average_clustering(G))
+    assert m.transitivity(G, sample=80) == approx(nx.transitivity(G))
+    nodes = sorted(random.Random(2).sample(sorted(G, key=str), 20), key=str)
+    assert m.average_clustering(G, sample=20, seed=2) == approx(nx.average_clustering(G, nodes=nodes))
+    triangles = sum(nx.triangles(G, nodes).values())
+    triples = sum(k * (k - 1) / 2 for _, k in G.degree(nodes))
+    assert m.transitivity(G, sample=20, seed=2) == approx(triangles / triples)
+
+
 def test_effective_size_matches_networkx() -> None:
     G = classed(nx.gnm_random_graph(30, 70, seed=9))
     G.add_node(99, kind="startup")
@@ -265,8 +288,11 @@ def test_isolates() -> None:
 
 # Federation Index -------------------------------------------------------------------------------
 
+CLASSES = ("startup", "investor", "school")
+
+
 def classed(G: nx.Graph) -> nx.Graph:
-    nx.set_node_attributes(G, {v: ("startup", "investor", "school")[v % 3] for v in G}, "kind")
+    nx.set_node_attributes(G, {v: CLASSES[v % 3] for v in G}, "kind")
     return G
 
 
