@@ -238,3 +238,13 @@ def test_quality_of_mention_detection_and_linking_does_not_regress(real_dataset:
     assert development["facts"].precision >= 0.95 and development["facts"].recall >= 0.75
     assert held_out["facts"].precision >= 0.9 and held_out["facts"].recall >= 0.6
     assert "| held-out | linking |" in markdown_table(results, "fr_core_news_sm", 90.0)
+
+
+def test_gold_entities_added_to_the_data_later_are_expected_as_links(tmp_path: Path) -> None:
+    from ftgraph.ingest.evaluate import GoldMention, expected_id
+
+    index = EntityIndex(load_dataset(fixture_data(tmp_path)))
+    assert expected_id(GoldMention(text="MEYLAN", kind="places"), index) == "meylan"
+    assert expected_id(GoldMention(text="Meylan", kind="organisations"), index) is None
+    assert expected_id(GoldMention(text="Atlantis", kind="places"), index) is None
+    assert expected_id(GoldMention(text="Grenoble", id="grenoble"), index) == "grenoble"
