@@ -66,14 +66,19 @@ def _replace_dir(staging: Path, target: Path) -> None:
 
 @contextlib.contextmanager
 def _locked(target: Path) -> Iterator[None]:
-    """One writer at a time for a given output folder."""
-    lock_path = target.with_name(f".{target.name}.lock")
-    with open(lock_path, "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    """One writer at a time in the folder holding ``target`` (a lock on the folder itself: no stray file)."""
+    fd = os.open(target.parent, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 @contextlib.contextmanager
@@ -88,6 +93,7 @@ def staged_dir(target: Path, *, keep_existing: bool = True, skip: tuple[str, ...
     with _locked(target):
         recover(target)
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.staging-", dir=target.parent))
+        staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; the output is an ordinary folder
         try:
             if keep_existing and target.is_dir():
                 shutil.copytree(target, staging, dirs_exist_ok=True,
@@ -106,6 +112,7 @@ def write_text_atomic(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; give it a new file's usual mode
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
