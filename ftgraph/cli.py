@@ -150,3 +150,8 @@ cli.add_command(metrics_command)
 from ftgraph.bench import bench  # noqa: E402
 
 cli.add_command(bench)
+
+from ftgraph.server_cli import bench_serve_command, serve_command  # noqa: E402
+
+cli.add_command(serve_command)
+cli.add_command(bench_serve_command)
