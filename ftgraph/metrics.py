@@ -18,7 +18,7 @@ import random
 import statistics
 import warnings
 from collections import Counter
-from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,7 +27,6 @@ import networkx as nx
 #: Lower bound of each component in the geometric mean of the Federation Index (avoids log 0).
 COMPONENT_FLOOR = 0.01
 
-Node = Hashable
 Betweenness = Mapping[Any, float]
 
 
