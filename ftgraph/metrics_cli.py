@@ -111,17 +111,22 @@ def detail_tables(report: Report) -> list[Table]:
 
 
 def timeline_table(points: list[TimelinePoint]) -> Table:
-    """The Federation Index of each metropole (rows) at each label wave (columns)."""
-    waves = sorted({(point.as_of, point.waves) for point in points})
-    table = Table(title="Federation Index at each label wave (– : insufficient data)", title_justify="left")
-    table.add_column("metropole")
-    for as_of, decisions in waves:
-        table.add_column("\n".join((as_of, *decisions)), justify="right")
-    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    """The Federation Index of each metropole (rows) on each label-wave date (columns); metropoles with
+    insufficient data on every date are only named in the caption."""
+    dates = sorted({point.as_of for point in points})
+    by_scope: dict[str, dict[str, Any]] = {}
     for point in points:
-        rows.setdefault((point.scope, point.label), {})[point.as_of] = point.values["federation_index"]
-    for (scope, label), by_date in sorted(rows.items()):
-        table.add_row(f"{label} ({scope})", *(_number(by_date.get(as_of)) for as_of, _ in waves))
+        by_scope.setdefault(point.scope, {})[point.as_of] = point.values["federation_index"]
+    unscored = sorted(scope for scope, values in by_scope.items() if all(v is None for v in values.values()))
+    table = Table(title="Federation Index on each label-wave date (– : insufficient data)", title_justify="left",
+                  caption=f"insufficient data on every date: {', '.join(unscored)}" if unscored else None,
+                  caption_justify="left")
+    table.add_column("metropole", no_wrap=True)
+    for date in dates:
+        table.add_column(date, justify="right")
+    for scope, values in sorted(by_scope.items()):
+        if scope not in unscored:
+            table.add_row(scope, *(_number(values.get(date)) for date in dates))
     return table
 
 

@@ -262,7 +262,7 @@ def test_command_table_csv_and_timeline(out_dir: Path) -> None:
     assert code == 0 and [(row["waves"], row["status"]) for row in rows] == [
         ("wave-2014;wave-2014-bis", "insufficient data"), ("wave-2017", "ok")]
     code, output = run(out_dir, "--timeline")
-    assert code == 0 and "wave-2017" in output
+    assert code == 0 and "2017-01-01" in output and "insufficient data on every date: ft-tiny" in output
 
 
 def test_command_errors(out_dir: Path) -> None:
