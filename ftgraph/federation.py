@@ -20,7 +20,7 @@ from typing import Any
 import networkx as nx
 
 from ftgraph import metrics, observations
-from ftgraph.build import BuiltGraph
+from ftgraph.build import GRAPH_NT, BuiltGraph, to_sorted_ntriples
 from ftgraph.engine import EmbeddedEngine, store_from_graph
 from ftgraph.progress import Progress
 from ftgraph.projection import (
@@ -360,7 +360,8 @@ def write_metrics(data: ActorData, out_dir: Path, base_iri: str, settings: Setti
                   snapshot: Snapshot | None = None, progress: Progress | None = None) -> list[Path]:
     """Write ``out_dir/metrics/``: the ranking with every measure (``metropoles.csv``,
     ``metropoles.json``, national row last), the Federation Index at each label wave
-    (``timeline.csv``) and all of them as W3C Data Cube observations (``observations.ttl``).
+    (``timeline.csv``) and all of them as W3C Data Cube observations (``observations.ttl``, and
+    ``graph.nt`` for ``ftgraph query --out out/metrics`` and ``ftgraph push --out out/metrics``).
     Default ``snapshot``: every tie."""
     snapshot = snapshot or Snapshot()
     found = reports(data, snapshot, settings, progress=progress)
@@ -373,6 +374,7 @@ def write_metrics(data: ActorData, out_dir: Path, base_iri: str, settings: Setti
         "metropoles.json": to_json(found),
         "timeline.csv": to_csv(point.row() for point in points),
         "observations.ttl": cube.serialize(format="turtle"),
+        GRAPH_NT: to_sorted_ntriples(cube),  # so that `ftgraph query/push --out out/metrics` work on it
     }
     for name, text in files.items():
         (folder / name).write_text(text, encoding="utf-8", newline="\n")

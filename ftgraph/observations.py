@@ -5,8 +5,8 @@ Model (``docs/metrics.md``): one ``qb:DataSet`` whose structure has two dimensio
 ties are valid on, or every tie whatever its dates), plus ``qb:measureType`` (measure-dimension
 form: one observation per measure). Each (scope, snapshot) is a ``qb:Slice`` carrying the status
 ("ok" / "insufficient data") and the method (seed, null draws, exact or sampled measures).
-Undefined values have no observation. Every IRI is derived from names, so the output is identical
-for identical input.
+Scopes carry their ``rdfs:label``, so the observations can be queried on their own. Undefined values
+have no observation. Every IRI is derived from names, so the output is identical for identical input.
 """
 
 from __future__ import annotations
@@ -82,7 +82,6 @@ class Cube:
             self.add(prop, RDFS.label, Literal(measure.label, lang="en"))
             self.add(prop, RDFS.comment, Literal(measure.definition, lang="en"))
             self.add(prop, RDFS.range, XSD.integer if measure.integer else XSD.double)
-        self.add(FTM.national, RDFS.label, Literal("France: every actor of the graph", lang="en"))
 
     def scope(self, scope: str) -> URIRef:
         return FTM.national if scope == "national" else URIRef(f"{self.base}{KIND_PATHS['organisations']}/{scope}")
@@ -98,10 +97,11 @@ class Cube:
             self.add(node, FTM.labelWave, URIRef(f"{self.base}{KIND_PATHS['events']}/{wave}"))
         return node
 
-    def slice(self, scope: str, snapshot: URIRef, status: str, method: dict[str, Any],
+    def slice(self, scope: str, label: str, snapshot: URIRef, status: str, method: dict[str, Any],
               values: dict[str, Any]) -> None:
         """One slice (scope × snapshot) and an observation for each defined value."""
         scope_node = self.scope(scope)
+        self.add(scope_node, RDFS.label, Literal(label))
         name = f"{scope}/{snapshot.rsplit('/', 1)[-1]}"
         slice_node = URIRef(f"{self.base}metrics/slice/{name}")
         self.add(self.dataset, QB.slice, slice_node)
@@ -134,5 +134,6 @@ def observations_graph(results: Iterable[Report | TimelinePoint], measures: Sequ
     cube = Cube(measures, base_iri)
     for result in results:
         waves = getattr(result, "waves", ())
-        cube.slice(result.scope, cube.snapshot(result.as_of, waves), result.status, result.method, result.values)
+        cube.slice(result.scope, result.label, cube.snapshot(result.as_of, waves), result.status, result.method,
+                   result.values)
     return cube.graph

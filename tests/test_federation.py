@@ -176,7 +176,8 @@ def test_seeded_reports_are_reproducible(data: p.ActorData, found: list[f.Report
 
 def test_files_and_observations(data: p.ActorData, found: list[f.Report], tmp_path: Path) -> None:
     written = f.write_metrics(data, tmp_path, BASE, SETTINGS)
-    assert [path.name for path in written] == ["metropoles.csv", "metropoles.json", "timeline.csv", "observations.ttl"]
+    assert [path.name for path in written] == ["metropoles.csv", "metropoles.json", "timeline.csv", "observations.ttl",
+                                               "graph.nt"]
     rows = list(csv.DictReader(io.StringIO((tmp_path / "metrics" / "metropoles.csv").read_text())))
     assert [row["scope"] for row in rows] == ["ft-mesh", "ft-star", "ft-tiny", "national"]
     assert rows[2]["federation_index"] == "" and rows[2]["status"] == f.INSUFFICIENT
@@ -205,6 +206,19 @@ def test_files_and_observations(data: p.ActorData, found: list[f.Report], tmp_pa
     waves = store.select(f"""PREFIX ftm: <{FTM}>
         SELECT ?date WHERE {{ ?snapshot ftm:labelWave <{BASE}event/wave-2017> ; ftm:asOf ?date }}""")
     assert waves == [{"date": dt.date(2017, 1, 1)}]
+
+
+def test_observations_answer_ftgraph_query(data: p.ActorData, found: list[f.Report], tmp_path: Path) -> None:
+    f.write_metrics(data, tmp_path, BASE, SETTINGS)
+    query = f"""PREFIX ftm: <{FTM}> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+        SELECT ?name ?r WHERE {{ ?obs ftm:scope ?scope ; ftm:snapshot <{BASE}metrics/snapshot/all> ;
+                                     ftm:robustness ?r . ?scope rdfs:label ?name }} ORDER BY ?name"""
+    result = CliRunner().invoke(cli, ["--quiet", "query", "--out", str(tmp_path / "metrics"), "-e", query,
+                                      "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.output)))
+    assert [row["name"] for row in rows] == ["France (all actors)", "Ft-Mesh", "Ft-Star", "Ft-Tiny"]
+    assert float(rows[2]["r"]) == pytest.approx(2 / 11)
 
 
 def test_data_cube_integrity(data: p.ActorData, tmp_path: Path) -> None:
