@@ -16,6 +16,7 @@ Routes (see docs/server.md):
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
@@ -45,7 +46,7 @@ from ftgraph.namespaces import DEFAULT_BASE_IRI
 from ftgraph.progress import Progress
 from ftgraph.query import library
 from ftgraph.server_entity import EntityJob, EntityRdfJob
-from ftgraph.server_pool import ClientError, WorkerPool, default_workers
+from ftgraph.server_pool import ClientError, Job, WorkerPool, default_workers
 from ftgraph.server_sparql import (
     GRAPH_FORMATS,
     RESULT_FORMATS,
@@ -185,8 +186,21 @@ class SparqlServer:
         job = SparqlJob(queries[0], results.name if results else None, graph.name if graph else None,
                         self.config.max_rows, tuple(params.getlist("default-graph-uri")),
                         tuple(params.getlist("named-graph-uri")))
-        answer: Answer = await self.pool.run(job, self.config.timeout)
+        answer: Answer = await self._run(request, job)
         return self._answer(answer, results if results and answer.format_name == results.name else graph)
+
+    async def _run(self, request: Request, job: Job) -> Any:
+        """Run ``job`` in a worker; stop it (killing its worker) if the client goes away first."""
+        work = asyncio.ensure_future(self.pool.run(job, self.config.timeout))
+        gone = asyncio.ensure_future(_disconnected(request))
+        await asyncio.wait({work, gone}, return_when=asyncio.FIRST_COMPLETED)
+        gone.cancel()
+        if not work.done():
+            work.cancel()
+            with contextlib.suppress(asyncio.CancelledError, ClientError):
+                await work
+            raise ClientError(499, "the client closed the connection")  # nobody reads this answer
+        return work.result()
 
     async def _protocol_params(self, request: Request) -> MultiDict:
         """The request's parameters: URL query string, plus the form body or the query body of a POST."""
@@ -281,8 +295,7 @@ class SparqlServer:
         headers = {"Link": alternates, "Vary": "Accept"}
         if fmt.name == HTML.name:
             started = time.perf_counter()
-            entity = await self.pool.run(EntityJob(iri, self.config.base_iri, self.config.max_links),
-                                         self.config.timeout)
+            entity = await self._run(request, EntityJob(iri, self.config.base_iri, self.config.max_links))
             if entity is None:
                 return self._html("not-found.html.j2", status=404, title="Not found", iri=iri)
             response = self._html("entity.html.j2", title=entity.link.label, entity=entity, iri=iri,
@@ -294,8 +307,7 @@ class SparqlServer:
                                                                     f"?property <{iri}> }}"))
             response.headers.update(headers)
             return response
-        answer = await self.pool.run(EntityRdfJob(iri, self.config.base_iri, fmt.name, self.config.max_rows),
-                                     self.config.timeout)
+        answer = await self._run(request, EntityRdfJob(iri, self.config.base_iri, fmt.name, self.config.max_rows))
         if answer is None:
             raise ClientError(404, f"no entity <{iri}> in this graph")
         return self._answer(answer, fmt, {**headers, "Content-Location": "/" + path + _FORMAT_SUFFIX[fmt.name]})
@@ -328,6 +340,12 @@ class SparqlServer:
     async def _internal_error(self, request: Request, exc: Exception) -> Response:
         log.exception("internal error on %s %s", request.method, request.url.path)
         return self._error(request, 500, "internal error")
+
+
+async def _disconnected(request: Request) -> None:
+    """Return when the client has closed the connection (the request body is already read)."""
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
 
 
 # ------------------------------------------------------------------------------------------- CLI

@@ -248,7 +248,7 @@ def load(url: str, path: str, queries: Sequence[BenchQuery], *, clients: int, du
 
 
 def run_bench(out_dir: Path, *, clients: int, duration: float, workers: int, base_iri: str,
-              rdflib_store: str | None, timeout: float = 60.0) -> list[LoadResult]:
+              rdflib_store: str | None, timeout: float = 30.0) -> list[LoadResult]:
     """The load run on ``ftgraph serve`` and, unless ``rdflib_store`` is None, on rdflib-endpoint."""
     graph_nt = out_dir / GRAPH_NT
     if not graph_nt.is_file():

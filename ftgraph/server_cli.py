@@ -52,6 +52,8 @@ def serve_command(progress: Progress, host: str, port: int, base_iri: str, timeo
 @click.option("--rdflib-store", type=click.Choice(["default", "Oxigraph"]), default="default", show_default=True,
               help="Store of rdflib-endpoint (default: rdflib's in-memory store).")
 @click.option("--no-rdflib-endpoint", is_flag=True, help="Measure ftgraph serve only.")
+@click.option("--request-timeout", type=click.FloatRange(min=1), default=30.0, show_default=True,
+              help="Seconds a client waits for an answer before counting an error.")
 @base_option
 @click.option("--report", "report", type=click.Path(path_type=Path), default=None,
               help="Also write the results as Markdown to this file.")
@@ -59,7 +61,8 @@ def serve_command(progress: Progress, host: str, port: int, base_iri: str, timeo
 @click.pass_obj
 @user_errors
 def bench_serve_command(progress: Progress, clients: int, duration: float, workers: int, rdflib_store: str,
-                        no_rdflib_endpoint: bool, base_iri: str, report: Path | None, out_dir: Path | None) -> None:
+                        no_rdflib_endpoint: bool, request_timeout: float, base_iri: str, report: Path | None,
+                        out_dir: Path | None) -> None:
     """Load run on loopback: CLIENTS clients send the library's queries for DURATION s to ftgraph serve,
     then to rdflib-endpoint on the same graph; prints throughput and p50/p95 latency side by side."""
     from ftgraph.atomic import write_text_atomic
@@ -69,7 +72,7 @@ def bench_serve_command(progress: Progress, clients: int, duration: float, worke
     servers = "ftgraph serve" + ("" if no_rdflib_endpoint else f" and rdflib-endpoint ({rdflib_store} store)")
     with progress.step(f"{clients} clients × {duration:g} s on {servers}"):
         results = run_bench(out, clients=clients, duration=duration, workers=workers, base_iri=base_iri,
-                            rdflib_store=None if no_rdflib_endpoint else rdflib_store)
+                            rdflib_store=None if no_rdflib_endpoint else rdflib_store, timeout=request_timeout)
     text = report_markdown(results)
     click.echo(text)
     if report is not None:

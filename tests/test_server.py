@@ -412,6 +412,23 @@ def test_a_slow_query_is_stopped_while_other_clients_get_answers(tiny: str) -> N
     assert status == 200 and seconds < 2
 
 
+def test_a_client_that_goes_away_gets_its_query_stopped(tiny: str) -> None:
+    host, port = tiny.split("//")[1].rstrip("/").split(":")
+    body = urlencode({"query": SLOW}).encode()
+    request = (f"POST /sparql HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+               f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+    clients = [socket.create_connection((host, int(port))) for _ in range(2)]  # both workers busy
+    for client in clients:
+        client.sendall(request)
+    time.sleep(0.4)
+    for client in clients:
+        client.close()
+    started = time.monotonic()
+    status, _, _ = post_query(tiny, "ASK { ?s ?p ?o }")
+    # Had the two slow queries gone on, this one would wait for the 2 s limit to stop them.
+    assert status == 200 and time.monotonic() - started < 1.2
+
+
 # ---------------------------------------------------------------------------------- linked data
 
 @pytest.mark.parametrize(("accept", "fmt"), [("text/turtle", "turtle"), ("application/n-triples", "nt"),
