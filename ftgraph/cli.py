@@ -155,3 +155,9 @@ from ftgraph.server_cli import bench_serve_command, serve_command  # noqa: E402
 
 cli.add_command(serve_command)
 cli.add_command(bench_serve_command)
+
+from ftgraph.figures import figures_command  # noqa: E402
+from ftgraph.viz import viz_command  # noqa: E402
+
+cli.add_command(viz_command)
+cli.add_command(figures_command)

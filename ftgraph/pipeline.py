@@ -18,6 +18,7 @@ from ftgraph.federation import metrics_stage
 from ftgraph.namespaces import DEFAULT_BASE_IRI
 from ftgraph.progress import Progress
 from ftgraph.release import release_stage
+from ftgraph.viz import outputs_stage
 
 Stage = Callable[[BuiltGraph, Path, Progress], list[Path]]
 
@@ -32,6 +33,7 @@ STAGES: list[tuple[str, Stage]] = [
     ("embedded SPARQL store", store_stage),
     ("release (exports, dataset description, checksums)", release_stage),
     ("federation metrics (out/metrics/)", metrics_stage),
+    ("network pages, figures, out/index.html (keep last: it links every file)", outputs_stage),
 ]
 
 
