@@ -52,6 +52,7 @@ from ftgraph.engine import (
     query_variables,
     rebase_iris,
     to_python,
+    to_term,
 )
 from ftgraph.errors import FtgraphError
 from ftgraph.namespaces import DEFAULT_BASE_IRI, FT, PREFIXES, sparql_prologue
@@ -118,8 +119,6 @@ class Parameter:
         """The RDF term for ``value``: a string as typed on the command line, or already a term or
         Python value. Raises :class:`UnknownParameter` with the expected form when it does not fit."""
         if not isinstance(value, str):
-            from ftgraph.engine import to_term
-
             return to_term(value)
         try:
             return self._parse(value.strip(), base_iri)
@@ -372,10 +371,10 @@ def write_result(result: QueryResult, fmt: str | None, stream: IO[bytes], *,
         if fmt not in GRAPH_FORMATS:
             raise FtgraphError(f"--format {fmt}: a CONSTRUCT/DESCRIBE result is written as "
                                f"{', '.join(GRAPH_FORMATS)}")
-        triples = sorted(result, key=str)
-        used = {p: ns for p, ns in prefixes.items()
-                if any(str(t).find(ns) >= 0 for t in triples)} if fmt != "nt" else None
-        ox.serialize(triples, stream, GRAPH_FORMATS[fmt], prefixes=used)
+        lines = sorted((str(triple), triple) for triple in result)
+        text = "\n".join(line for line, _ in lines)
+        used = {p: ns for p, ns in prefixes.items() if ns in text} if fmt != "nt" else None
+        ox.serialize([triple for _, triple in lines], stream, GRAPH_FORMATS[fmt], prefixes=used)
         return
     fmt = fmt or "table"
     if fmt not in SELECT_FORMATS:
