@@ -11,7 +11,7 @@ import click
 from rich.table import Table
 
 from ftgraph.build import GRAPH_NT, Paths, build_graph
-from ftgraph.cli import base_option, data_option, out_option, stdout, user_errors
+from ftgraph.clikit import base_option, data_option, out_option, stdout, user_errors
 from ftgraph.engine import engine_for
 from ftgraph.errors import FtgraphError
 from ftgraph.federation import (

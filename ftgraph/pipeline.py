@@ -31,8 +31,8 @@ def _graph_stage(built: BuiltGraph, out_dir: Path, progress: Progress) -> list[P
 STAGES: list[tuple[str, Stage]] = [
     ("graph files", _graph_stage),
     ("embedded SPARQL store", store_stage),
-    ("release (exports, dataset description, checksums)", release_stage),
     ("federation metrics (out/metrics/)", metrics_stage),
+    ("release (exports, metrics, dataset description, checksums)", release_stage),
     ("network pages, figures, out/index.html (keep last: it links every file)", outputs_stage),
 ]
 

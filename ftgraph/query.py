@@ -405,10 +405,6 @@ def write_result(result: QueryResult, fmt: str | None, stream: IO[bytes], *,
 
 # --------------------------------------------------------------------------------------------- CLI
 
-#: :func:`ftgraph.clikit.user_errors` under the name some commands import it from here.
-cli_errors = user_errors
-
-
 def _param_pairs(pairs: tuple[str, ...]) -> dict[str, str]:
     params: dict[str, str] = {}
     for pair in pairs:

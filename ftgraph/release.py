@@ -33,6 +33,7 @@ CHECKSUM_FILE = "SHA256SUMS"
 ONTOLOGY_FOLDER = "ontology"
 #: Folder of the release inside ``out/`` when the main job writes it.
 PIPELINE_FOLDER = "release"
+METRICS_FILE = f"{RELEASE_STEM}-metrics.ttl"
 ONTOLOGY_FILES = (ONTOLOGY_FILE, SHAPES_FILE, CONTEXT_FILE)
 
 
@@ -74,8 +75,13 @@ def sha256_lines(folder: Path, paths: list[Path]) -> str:
     return "".join(lines)
 
 
-def write_release(built: BuiltGraph, folder: Path, info: ReleaseInfo, ontology_dir: Path) -> list[Path]:
-    """Write every file of the release into ``folder`` (which must be empty); return their paths."""
+def write_release(built: BuiltGraph, folder: Path, info: ReleaseInfo, ontology_dir: Path,
+                  metrics: Path | None = None) -> list[Path]:
+    """Write every file of the release into ``folder`` (which must be empty); return their paths.
+
+    ``metrics``: the federation metrics as Data Cube observations (``out/metrics/observations.ttl``),
+    shipped as a distribution of their own (they describe the graph; they are not in its triple counts).
+    """
     folder.mkdir(parents=True, exist_ok=True)
     folder.chmod(0o755)  # a staging folder is private (mkdtemp); a release is meant to be published
     exporter = Exporter(built)
@@ -97,6 +103,12 @@ def write_release(built: BuiltGraph, folder: Path, info: ReleaseInfo, ontology_d
         target.parent.mkdir(exist_ok=True)
         shutil.copyfile(source, target)
         written.append(target)
+    if metrics is not None:
+        target = folder / METRICS_FILE
+        shutil.copyfile(metrics, target)
+        written.append(target)
+        distributions.append(Distribution.of_file(target, "Federation metrics (W3C Data Cube observations)",
+                                                  "text/turtle", rdf_dump=False))
     description = describe(exporter, distributions, version=info.version, issued=info.issued,
                            download_base=info.download_base(built.base_iri))
     path = folder / DESCRIPTION_FILE
@@ -112,7 +124,9 @@ def release_stage(built: BuiltGraph, out_dir: Path, progress: Progress) -> list[
     releases = out_dir / PIPELINE_FOLDER
     shutil.rmtree(releases, ignore_errors=True)
     info = ReleaseInfo.for_date(release_date())
-    return write_release(built, releases / info.folder_name, info, Paths.default().ontology)
+    observations = out_dir / "metrics" / "observations.ttl"  # written by the metrics stage, which runs first
+    return write_release(built, releases / info.folder_name, info, Paths.default().ontology,
+                         observations if observations.is_file() else None)
 
 
 @click.command("release")

@@ -9,7 +9,7 @@ import click
 from rich.console import Console
 
 from ftgraph.build import Paths, project_root
-from ftgraph.export import user_errors
+from ftgraph.clikit import user_errors
 from ftgraph.ingest import sparql
 from ftgraph.ingest.article import (
     DEFAULT_MODEL,
