@@ -64,7 +64,7 @@ __all__ = ["LibraryEntry", "ServerConfig", "SparqlServer", "bind_socket", "libra
 log = logging.getLogger("ftgraph.server")
 
 #: Browsers' format for entity pages; offered after the RDF formats, so ``*/*`` gets Turtle.
-HTML = Format("html", ("text/html", "application/xhtml+xml"), ("html",), "")
+HTML = Format("html", ("text/html", "application/xhtml+xml"), ("html",), "", "HTML")
 #: File-name suffixes of an entity path that choose the format (ids never contain a dot).
 SUFFIXES = {".ttl": "turtle", ".nt": "ntriples", ".jsonld": "jsonld", ".rdf": "rdfxml", ".html": "html"}
 _ENTITY_FORMATS = (*GRAPH_FORMATS, HTML)
@@ -299,8 +299,8 @@ class SparqlServer:
             if entity is None:
                 return self._html("not-found.html.j2", status=404, title="Not found", iri=iri)
             response = self._html("entity.html.j2", title=entity.link.label, entity=entity, iri=iri,
-                                  path=path, formats=[(f.name.upper() if f.name != "jsonld" else "JSON-LD",
-                                                       "/" + path + _FORMAT_SUFFIX[f.name]) for f in GRAPH_FORMATS],
+                                  path=path, formats=[(f.label, "/" + path + _FORMAT_SUFFIX[f.name])
+                                                      for f in GRAPH_FORMATS],
                                   network_data=entity.network, base_iri=self.config.base_iri,
                                   elapsed=time.perf_counter() - started,
                                   incoming_query="/?query=" + quote(f"SELECT ?subject ?property WHERE {{ ?subject "

@@ -208,6 +208,14 @@ def _best_label(labels: list[ox.Literal]) -> str:
     return min(labels, key=rank).value if labels else ""
 
 
+def _subject(iri: str) -> dict[str, ox.NamedNode] | None:
+    """The ``?x`` parameter for ``iri``; None when the requested path does not make a valid IRI."""
+    try:
+        return {"x": ox.NamedNode(iri)}
+    except ValueError:
+        return None
+
+
 def _key(predicate: ox.NamedNode, value: ox.NamedNode | ox.BlankNode | ox.Literal) -> tuple[str, str]:
     return predicate.value, str(value)
 
@@ -222,8 +230,8 @@ class EntityJob:
 
     def __call__(self, store: ox.Store) -> Entity | None:
         engine = EmbeddedEngine(store)
-        x = {"x": ox.NamedNode(self.iri)}
-        if not engine.ask(_EXISTS, x):
+        x = _subject(self.iri)
+        if x is None or not engine.ask(_EXISTS, x):
             return None
         facts = [(row["p"], row["o"]) for row in engine.select_terms(_FACTS, x)]
         incoming = [(row["s"], row["p"]) for row in
@@ -335,8 +343,8 @@ class EntityRdfJob:
 
     def __call__(self, store: ox.Store) -> Answer | None:
         engine = EmbeddedEngine(store)
-        x = {"x": ox.NamedNode(self.iri)}
-        if not engine.ask(_EXISTS, x):
+        x = _subject(self.iri)
+        if x is None or not engine.ask(_EXISTS, x):
             return None
         triples = engine.construct(_DESCRIPTION, x)
         if engine.ask(_IS_ONTOLOGY, x):

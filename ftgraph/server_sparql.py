@@ -55,6 +55,7 @@ class Format:
     media_types: tuple[str, ...]
     aliases: tuple[str, ...]
     w3_format: str  #: its IRI in http://www.w3.org/ns/formats/ (service description)
+    label: str  #: its name for people
     results: ox.QueryResultsFormat | None = None
     rdf: ox.RdfFormat | None = None
 
@@ -70,23 +71,24 @@ class Format:
 #: SELECT and ASK results, in order of preference (the first for ``*/*``).
 RESULT_FORMATS = (
     Format("json", ("application/sparql-results+json", "application/json"), ("json",),
-           _W3_FORMATS + "SPARQL_Results_JSON", results=ox.QueryResultsFormat.JSON),
+           _W3_FORMATS + "SPARQL_Results_JSON", "SPARQL JSON", results=ox.QueryResultsFormat.JSON),
     Format("xml", ("application/sparql-results+xml", "application/xml", "text/xml"), ("xml",),
-           _W3_FORMATS + "SPARQL_Results_XML", results=ox.QueryResultsFormat.XML),
-    Format("csv", ("text/csv",), ("csv",), _W3_FORMATS + "SPARQL_Results_CSV", results=ox.QueryResultsFormat.CSV),
-    Format("tsv", ("text/tab-separated-values",), ("tsv",), _W3_FORMATS + "SPARQL_Results_TSV",
+           _W3_FORMATS + "SPARQL_Results_XML", "SPARQL XML", results=ox.QueryResultsFormat.XML),
+    Format("csv", ("text/csv",), ("csv",), _W3_FORMATS + "SPARQL_Results_CSV", "CSV",
+           results=ox.QueryResultsFormat.CSV),
+    Format("tsv", ("text/tab-separated-values",), ("tsv",), _W3_FORMATS + "SPARQL_Results_TSV", "TSV",
            results=ox.QueryResultsFormat.TSV),
 )
 
 #: CONSTRUCT and DESCRIBE results (and entity descriptions), in order of preference.
 GRAPH_FORMATS = (
     Format("turtle", ("text/turtle", "application/turtle", "application/x-turtle"), ("turtle", "ttl", "n3"),
-           _W3_FORMATS + "Turtle", rdf=ox.RdfFormat.TURTLE),
+           _W3_FORMATS + "Turtle", "Turtle", rdf=ox.RdfFormat.TURTLE),
     Format("ntriples", ("application/n-triples",), ("nt", "ntriples", "n-triples"), _W3_FORMATS + "N-Triples",
-           rdf=ox.RdfFormat.N_TRIPLES),
+           "N-Triples", rdf=ox.RdfFormat.N_TRIPLES),
     Format("jsonld", ("application/ld+json", "application/x-json+ld"), ("jsonld", "json-ld", "json"),
-           _W3_FORMATS + "JSON-LD", rdf=ox.RdfFormat.JSON_LD),
-    Format("rdfxml", ("application/rdf+xml",), ("rdfxml", "rdf+xml", "rdf", "xml"), _W3_FORMATS + "RDF_XML",
+           _W3_FORMATS + "JSON-LD", "JSON-LD", rdf=ox.RdfFormat.JSON_LD),
+    Format("rdfxml", ("application/rdf+xml",), ("rdfxml", "rdf+xml", "rdf", "xml"), _W3_FORMATS + "RDF_XML", "RDF/XML",
            rdf=ox.RdfFormat.RDF_XML),
 )
 

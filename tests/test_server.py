@@ -451,6 +451,8 @@ def test_format_suffixes_and_unknown_entities(real: str) -> None:
     assert status == 404 and b"no entity" in body
     status, headers, body = http(real + "org/no-such-org", headers={"Accept": "text/html"})
     assert status == 404 and headers["content-type"].startswith("text/html")
+    status, _, body = http(real + "org/not{an}iri", headers={"Accept": "text/turtle"})
+    assert status == 404 and b"no entity" in body
 
 
 def test_entity_iris_of_every_class_resolve(real: str, engine: EmbeddedEngine) -> None:

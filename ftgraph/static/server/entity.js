@@ -16,8 +16,11 @@
       font: node.center ? { color: "#ffffff" } : { color: "#222222" }
     };
   }));
+  // Edge labels (the properties) only where they stay readable.
+  var labelled = data.edges.length <= 12;
   var edges = new vis.DataSet(data.edges.map(function (edge, index) {
-    return { id: index, from: edge.from, to: edge.to, label: edge.label, arrows: "to", font: { size: 10, align: "middle" } };
+    return { id: index, from: edge.from, to: edge.to, label: labelled ? edge.label : undefined, arrows: "to",
+             font: { size: 10, align: "middle" } };
   }));
   var hrefs = new Map(data.nodes.map(function (node) { return [node.id, node.href]; }));
   var network = new vis.Network(container, { nodes: nodes, edges: edges }, {
