@@ -27,7 +27,7 @@ import yaml
 from ftgraph.atomic import write_text_atomic
 from ftgraph.errors import DataErrors, FtgraphError
 from ftgraph.loader import SOURCES_DIR, Dataset, Located, load_dataset
-from ftgraph.records import KINDS, Entity, Record, Source, preferred_value
+from ftgraph.records import KINDS, Entity, Record, Role, Source, preferred_value
 from ftgraph.text import normalise_name
 
 INGESTED_DIR = "ingested"
@@ -84,6 +84,7 @@ class EntityIndex:
         self.identifiers: dict[tuple[str, str, str], str] = {}
         self.identifiers_of: dict[str, dict[str, str]] = {}
         self.source_by_url: dict[str, str] = {}
+        self.roles: dict[tuple[str, str, str], str] = {}
         for located in dataset.records.values():
             self.add(located.kind, located.record)
 
@@ -91,6 +92,8 @@ class EntityIndex:
         self.kinds[record.id] = kind
         if isinstance(record, Source):
             self.source_by_url.setdefault(record.url, record.id)
+        if isinstance(record, Role):
+            self.roles.setdefault((record.member, record.role, record.organisation), record.id)
         if not isinstance(record, Entity):
             return
         entity_type = getattr(record, "type", None)
@@ -132,6 +135,12 @@ class EntityIndex:
     def _conflicting(self, record_id: str, given: dict[str, str]) -> bool:
         known = self.identifiers_of.get(record_id, {})
         return any(key in known and known[key] != value for key, value in given.items())
+
+    def role_id(self, member: str, role: str, organisation: str) -> str:
+        """The id of the role tying ``member`` to ``organisation`` with ``role`` if one exists (whatever its
+        id), else ``MEMBER-ROLE-ORGANISATION`` (``boris-saragaglia-co-founder-spartoo``)."""
+        existing = self.roles.get((member, role, organisation))
+        return existing or slugify(f"{member} {role.removeprefix('role-')} {organisation}", 120)
 
     def free_id(self, base: str) -> str:
         """``base``, or ``base-2``, ``base-3``... when an id is already taken (ids are unique across kinds)."""

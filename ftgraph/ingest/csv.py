@@ -378,7 +378,7 @@ class CsvLoader:
             if organisation is None:
                 continue
             raw: dict[str, Any] = {
-                "id": slugify(f"{member} {rule.role.removeprefix('role-')} {organisation}", 120),
+                "id": self.index.role_id(member, rule.role, organisation),
                 "member": member, "organisation": organisation, "role": rule.role, "sources": [source_id],
                 "title": reader.value(rule.title, "title") if rule.title else None,
                 "start": reader.value(rule.start, "start") if rule.start else None,

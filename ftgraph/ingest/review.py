@@ -265,7 +265,7 @@ class _Acceptor:
                 return
         ids = {name: entities[key].id for name, key in ends.items()}
         if isinstance(row, RoleRow):
-            role_id = slugify(f"{ids['member']} {row.role.removeprefix('role-')} {ids['organisation']}", 120)
+            role_id = self.index.role_id(ids["member"], row.role, ids["organisation"])
             raw = {"id": role_id, "member": ids["member"], "organisation": ids["organisation"], "role": row.role,
                    "title": row.title, "start": row.start, "sources": [source_id]}
             self.batch.add("roles", Role.model_validate({k: v for k, v in raw.items() if v is not None}))

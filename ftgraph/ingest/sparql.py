@@ -366,7 +366,7 @@ class _Mapper:
             person = self._validated(Person, "people", {k: v for k, v in raw.items() if v}, qid)
             if person is None:
                 continue
-            role_id = slugify(f"{person.id} {role.removeprefix('role-')} {organisation_id}", 120)
+            role_id = self.index.role_id(person.id, role, organisation_id)
             self._validated(Role, "roles", {"id": role_id, "member": person.id, "organisation": organisation_id,
                                             "role": role, "sources": [self.source_id]}, qid)
 
