@@ -43,7 +43,10 @@ def _backup_of(target: Path) -> Path:
 
 
 def recover(target: Path) -> None:
-    """Restore ``target`` if a non-atomic swap was interrupted between its two renames."""
+    """Restore ``target`` if a non-atomic swap was interrupted between its two renames, and remove the
+    staging folders of writers that were killed (call it holding the lock: no live writer has one)."""
+    for stale in target.parent.glob(f".{target.name}.staging-*"):
+        shutil.rmtree(stale, ignore_errors=True)
     backup = _backup_of(target)
     if backup.exists() and not target.exists():
         backup.rename(target)
