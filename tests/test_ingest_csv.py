@@ -85,6 +85,17 @@ def test_windows_1252_and_tabs_are_detected_and_reported(tmp_path: Path) -> None
     assert records_by_id(data / "ingested" / "startups-alpes.yaml")["niveole"]["name"] == "Nivéole"
 
 
+def test_a_tab_can_be_given_by_name(tmp_path: Path) -> None:
+    data = fixture_data(tmp_path)
+    table = tmp_path / "startups.tsv"
+    table.write_text(TABLE.read_text(encoding="utf-8").replace(";", "\t"), encoding="utf-8")
+    for given in ("tab", "\\t"):
+        result = _ingest(data, table, MAPPING, "--delimiter", given, "--dry-run")
+        assert result.exit_code == 0 and "delimiter '\\t' (given)" in result.output, result.output
+    result = _ingest(data, table, MAPPING, "--delimiter", "::")
+    assert result.exit_code == 2 and "one character is expected" in result.output
+
+
 def test_a_wrong_encoding_given_is_an_error_not_mojibake(tmp_path: Path) -> None:
     data = fixture_data(tmp_path)
     table = tmp_path / "latin.csv"

@@ -37,7 +37,7 @@ from typing import Any, Literal
 
 import charset_normalizer
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from ftgraph.errors import DataError, DataErrors
 from ftgraph.ingest.common import Batch, EntityIndex, InputError, slugify
@@ -46,6 +46,7 @@ from ftgraph.records import ID_PATTERN, KINDS, Id, Record, Role, Source
 
 EntityKind = Literal["organisations", "people", "places"]
 _CANDIDATE_DELIMITERS = ",;\t|"
+_NAMED_DELIMITERS = {"tab": "\t", "\\t": "\t"}  # what a shell lets one type for a tab
 _WHITESPACE = re.compile(r"\s+")
 
 
@@ -94,7 +95,7 @@ class Mapping(_Strict):
     name: Id
     kind: EntityKind
     encoding: str | None = None
-    delimiter: str | None = Field(default=None, min_length=1, max_length=1)
+    delimiter: str | None = None
     id: Rule | None = None
     fields: dict[str, Rule]
     roles: list[RoleRule] = []
@@ -188,6 +189,9 @@ def read_table(path: Path, encoding: str | None = None, delimiter: str | None = 
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror}") from None
     text, used_encoding, encoding_detected = decode(raw, path, encoding)
+    delimiter = _NAMED_DELIMITERS.get(delimiter, delimiter) if delimiter is not None else None
+    if delimiter is not None and len(delimiter) != 1:
+        raise InputError(f"delimiter {delimiter!r}: one character is expected (or 'tab')")
     delimiter_detected = delimiter is None
     if delimiter is None:
         try:
