@@ -1,0 +1,775 @@
+"""Reliability and security, measured: ``ftgraph reliability fuzz|faults|load|report``.
+
+- **fuzz**: property-based inputs (hypothesis) for everything that reads user input: the YAML records
+  of ``data/`` (structured mutations of real and minimal records, and byte-level damage), the
+  ontology and shapes (Turtle), the JSON-LD context of the exports, SPARQL text and query parameters,
+  and arbitrary text values carried from a record to ``graph.nt``, ``graph.ttl`` and the JSON-LD
+  export. Every input must end in success or in one clear error (a :class:`FtgraphError` naming the
+  file, and the record and field when there is one): never a traceback, a hang or a partial ``out/``.
+- **faults**: builds killed at random moments, damaged embedded stores, a SPARQL store killed in the
+  middle of a ``push``.
+- **load**: the server under a bounded load while one client sends hostile requests.
+
+Each command measures, prints its figures, keeps them in ``docs/reliability.json`` and rewrites
+``docs/reliability.md`` from them: the document is never written by hand. The tests
+(``tests/test_fuzz.py``, ``tests/test_faults.py``, ``tests/test_hostile_server.py``) run the same
+checks with small budgets.
+
+hypothesis is a test dependency: the ``fuzz`` command imports it when it runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import functools
+import io
+import json
+import multiprocessing
+import os
+import random
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import traceback
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, Any
+
+import pyoxigraph as ox
+import yaml
+
+from ftgraph.build import GRAPH_NT, GRAPH_TTL, BuiltGraph, Paths, build_graph
+from ftgraph.errors import DataErrors, FtgraphError
+from ftgraph.loader import data_files, load_dataset
+
+if TYPE_CHECKING:
+    from hypothesis.strategies import SearchStrategy
+
+#: Seconds one fuzzed input may take before it counts as a hang.
+INPUT_TIME_LIMIT = 60.0
+#: Real records the ``fuzz`` command starts from (with every record they refer to): stable facts.
+REAL_SEED_IDS = ("visit-axelle-lemaire-grenoble-2014-09-12", "labelling-decision-2014-11-12", "atos",
+                 "biopolis", "medicalps", "spartoo", "label-call-metropole-french-tech-2014")
+
+
+# ------------------------------------------------------------------------------ findings and tallies
+
+class Finding(AssertionError):
+    """An input that broke the contract: a traceback, a hang, an unclear error or a partial output."""
+
+
+class _Hang(BaseException):
+    """Raised by :func:`time_limit` (a BaseException, so that ``except Exception`` does not hide it)."""
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float, what: str) -> Iterator[None]:
+    """Raise :class:`Finding` when the block runs longer than ``seconds`` (main thread only; code
+    running inside a native library is interrupted when it returns to Python)."""
+
+    def expire(signum: int, frame: FrameType | None) -> None:
+        raise _Hang
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    except _Hang:
+        raise Finding(f"{what}: still running after {seconds:g} s (a hang)") from None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+_QUOTED = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"|«[^»]*»")
+_PATH = re.compile(r"(?:[A-Za-z]:)?/[^\s:'\",;)]+")
+_NUMBER = re.compile(r"\d+")
+
+
+def normalise(message: str) -> str:
+    """An error message without its particulars (quoted values, paths, numbers), to count kinds of errors."""
+    text = _QUOTED.sub("'…'", message)
+    text = _PATH.sub("FILE", text)
+    text = _NUMBER.sub("N", text)
+    return " ".join(text.split())[:160]
+
+
+@dataclass
+class Tally:
+    """Inputs tried per fuzz target, how many were accepted, and the distinct (normalised) errors."""
+
+    tried: Counter[str] = field(default_factory=Counter)
+    accepted: Counter[str] = field(default_factory=Counter)
+    errors: dict[str, Counter[str]] = field(default_factory=dict)
+    findings: dict[str, str] = field(default_factory=dict)
+
+    def record(self, target: str, messages: Sequence[str]) -> None:
+        """Count one input of ``target``: accepted when ``messages`` is empty, else its errors."""
+        self.tried[target] += 1
+        if not messages:
+            self.accepted[target] += 1
+        self.errors.setdefault(target, Counter()).update(normalise(message) for message in messages)
+
+    def distinct_errors(self, target: str | None = None) -> int:
+        targets = [target] if target else list(self.errors)
+        return len({message for name in targets for message in self.errors.get(name, ())})
+
+
+def _unexpected(what: str, exc: BaseException) -> Finding:
+    trace = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__, limit=-4))
+    return Finding(f"{what}: {type(exc).__name__} instead of a clear error:\n{trace}")
+
+
+def _messages_of(exc: FtgraphError, files: Sequence[Path], what: str) -> list[str]:
+    """The messages of a user error, checked for clarity: each one names the file it is about."""
+    if isinstance(exc, DataErrors):
+        messages = []
+        for error in exc.errors:
+            if not any(error.path.startswith(str(path)) for path in files):
+                raise Finding(f"{what}: an error names no input file: {error}")
+            if not error.message.strip() or "Traceback" in error.message:
+                raise Finding(f"{what}: an unclear error: {error}")
+            messages.append(error.message)
+        if not messages:
+            raise Finding(f"{what}: DataErrors without any error")
+        return messages
+    text = str(exc)
+    if not text.strip() or "Traceback" in text:
+        raise Finding(f"{what}: an unclear error: {text!r}")
+    return [text]
+
+
+# ------------------------------------------------------------------------------------------ seeds
+
+@dataclass(frozen=True)
+class Seed:
+    """A small valid dataset to mutate: YAML text by path relative to ``data/``."""
+
+    files: dict[str, str]
+
+    @classmethod
+    def from_dir(cls, data_dir: Path) -> Seed:
+        return cls({str(path.relative_to(data_dir)): path.read_text(encoding="utf-8")
+                    for path in data_files(data_dir)})
+
+    def write(self, data_dir: Path) -> None:
+        for relative, text in self.files.items():
+            path = data_dir / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+
+    def ids(self) -> list[str]:
+        """Every record id of the seed (references for mutations)."""
+        return [record["id"] for text in self.files.values() for records in (yaml.safe_load(text) or {}).values()
+                for record in records if isinstance(record, dict) and "id" in record]
+
+
+def _mentioned_ids(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _mentioned_ids(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _mentioned_ids(item)
+
+
+def real_seed(data_dir: Path, ids: Sequence[str] = REAL_SEED_IDS) -> Seed:
+    """The real records ``ids`` and, transitively, every record they refer to, kept in their files.
+
+    The result is a small dataset that loads, maps and validates like the real one (it is checked)."""
+    dataset = load_dataset(data_dir)
+    wanted: list[str] = []
+    pending = [record_id for record_id in ids if record_id in dataset.records]
+    while pending:
+        record_id = pending.pop()
+        if record_id in wanted:
+            continue
+        wanted.append(record_id)
+        located = dataset.records[record_id]
+        pending += [other for other in _mentioned_ids(located.raw) if other in dataset.records and other not in wanted]
+    by_file: dict[str, dict[str, list[Any]]] = {}
+    for record_id in sorted(wanted, key=lambda rid: (str(dataset.records[rid].path), dataset.records[rid].line)):
+        located = dataset.records[record_id]
+        relative = str(located.path.relative_to(data_dir))
+        raw = json.loads(json.dumps(located.raw, default=str))  # plain dicts and lists, dates as text
+        by_file.setdefault(relative, {}).setdefault(located.kind, []).append(raw)
+    return Seed({relative: yaml.safe_dump(kinds, allow_unicode=True, sort_keys=False, width=120)
+                 for relative, kinds in by_file.items()})
+
+
+# -------------------------------------------------------------------------------------- workspace
+
+class Workspace:
+    """A temporary project (``data/``, ``ontology/``, ``out/``) where fuzzed inputs are tried one at a
+    time; ``out/`` holds a complete earlier build, which a failed input must leave as it is."""
+
+    def __init__(self, root: Path, seed: Seed, ontology_dir: Path) -> None:
+        self.root = root
+        self.paths = Paths(root / "data", root / "ontology", root / "out")
+        seed.write(self.paths.data)
+        shutil.copytree(ontology_dir, self.paths.ontology)
+        self.seed = seed
+        from ftgraph import pipeline
+
+        pipeline.run(self.paths, progress=_quiet(), stages=pipeline.STAGES[:1])
+
+    @functools.cached_property
+    def built(self) -> BuiltGraph:
+        """The seed's graph (inputs are tried one at a time and put back, so it stays valid)."""
+        return build_graph(self.paths, validate=False)
+
+    def inputs(self) -> list[Path]:
+        return [self.paths.data, self.paths.ontology]
+
+    @contextlib.contextmanager
+    def replaced(self, path: Path, content: bytes) -> Iterator[Path]:
+        """``path`` (inside the workspace) holds ``content`` for the duration of the block."""
+        original = path.read_bytes() if path.exists() else None
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+        try:
+            yield path
+        finally:
+            if original is None:
+                path.unlink()
+            else:
+                path.write_bytes(original)
+
+    def out_state(self) -> dict[str, bytes]:
+        """The bytes of every file of ``out/`` (small here), and the names of leftover staging folders."""
+        state = {str(path.relative_to(self.paths.out)): path.read_bytes()
+                 for path in sorted(self.paths.out.rglob("*")) if path.is_file()}
+        for leftover in sorted(self.root.glob(".out.*")):
+            if leftover.is_dir():
+                state[f"leftover:{leftover.name}"] = b""
+        return state
+
+
+def _quiet() -> Any:
+    from ftgraph.progress import Progress
+
+    return Progress(quiet=True)
+
+
+def build_outcome(workspace: Workspace, what: str) -> list[str]:
+    """Run the main job's build on the workspace: [] when it succeeds, else the messages of its clear
+    error. A failed build must leave ``out/`` byte for byte as it was; a successful one must write a
+    ``graph.nt`` and a ``graph.ttl`` that parse back to the built graph."""
+    from ftgraph import pipeline
+
+    before = workspace.out_state()
+    try:
+        with time_limit(INPUT_TIME_LIMIT, what):
+            result = pipeline.run(workspace.paths, progress=_quiet(), stages=pipeline.STAGES[:1])
+    except FtgraphError as exc:
+        if workspace.out_state() != before:
+            raise Finding(f"{what}: the build failed ({str(exc)[:200]}) but out/ changed (partial output)") from None
+        return _messages_of(exc, workspace.inputs(), what)
+    except Finding:
+        raise
+    except Exception as exc:
+        raise _unexpected(what, exc) from None
+    check_graph_files(workspace.paths.out, len(result.built.combined), what)
+    return []
+
+
+def check_graph_files(out_dir: Path, triples: int, what: str) -> None:
+    """``graph.nt`` and ``graph.ttl`` of ``out_dir`` parse (pyoxigraph) to the same ``triples`` triples."""
+    graph_nt = (out_dir / GRAPH_NT).read_bytes()
+    try:
+        from_nt = {quad.triple for quad in ox.parse(graph_nt, format=ox.RdfFormat.N_TRIPLES)}
+        from_ttl = {quad.triple for quad in ox.parse((out_dir / GRAPH_TTL).read_bytes(), format=ox.RdfFormat.TURTLE)}
+    except SyntaxError as exc:
+        raise Finding(f"{what}: the written graph does not parse: {exc}") from None
+    if len(from_nt) != triples or from_nt != from_ttl:
+        raise Finding(f"{what}: graph.nt has {len(from_nt)} triples, graph.ttl {len(from_ttl)}, the build {triples}")
+
+
+# ----------------------------------------------------------------------------------- fuzz targets
+
+def data_outcome(workspace: Workspace, relative: str, content: bytes, *, build: bool = True) -> list[str]:
+    """Load ``data/`` with ``relative`` holding ``content``: [] when it is accepted (and, with ``build``,
+    maps, validates and is written by the main job), else the messages of its clear errors."""
+    what = f"data/{relative}"
+    with workspace.replaced(workspace.paths.data / relative, content):
+        try:
+            with time_limit(INPUT_TIME_LIMIT, what):
+                load_dataset(workspace.paths.data)
+        except DataErrors as exc:
+            return _messages_of(exc, workspace.inputs(), what)
+        except Finding:
+            raise
+        except Exception as exc:
+            raise _unexpected(what, exc) from None
+        return build_outcome(workspace, what) if build else []
+
+
+def ontology_outcome(workspace: Workspace, name: str, content: bytes) -> list[str]:
+    """Build with ``ontology/name`` (the ontology or the shapes, Turtle) holding ``content``."""
+    with workspace.replaced(workspace.paths.ontology / name, content):
+        return build_outcome(workspace, f"ontology/{name}")
+
+
+def jsonld_context_outcome(workspace: Workspace, content: bytes) -> list[str]:
+    """Export the workspace's graph as JSON-LD with ``ontology/context.jsonld`` holding ``content``: a
+    clear error, or a document that parses back to exactly the graph's triples."""
+    from ftgraph.export import CONTEXT_FILE, Exporter, load_context
+
+    what = f"ontology/{CONTEXT_FILE}"
+    built = workspace.built
+    with workspace.replaced(workspace.paths.ontology / CONTEXT_FILE, content):
+        try:
+            with time_limit(INPUT_TIME_LIMIT, what):
+                document = Exporter(built, load_context(workspace.paths.ontology)).jsonld()
+        except FtgraphError as exc:
+            return _messages_of(exc, workspace.inputs(), what)
+        except Finding:
+            raise
+        except Exception as exc:
+            raise _unexpected(what, exc) from None
+    check_same_triples(document.encode("utf-8"), ox.RdfFormat.JSON_LD, built.combined, what)
+    return []
+
+
+def check_same_triples(document: bytes, rdf_format: ox.RdfFormat, graph: Any, what: str) -> None:
+    """``document`` parses (pyoxigraph) to exactly the triples of the rdflib ``graph``."""
+    from ftgraph.export import to_oxigraph
+
+    try:
+        parsed = {quad.triple for quad in ox.parse(document, format=rdf_format)}
+    except SyntaxError as exc:
+        raise Finding(f"{what}: the output does not parse back: {exc}") from None
+    expected = set(to_oxigraph(graph))
+    if parsed != expected:
+        lost, added = sorted(map(str, expected - parsed))[:3], sorted(map(str, parsed - expected))[:3]
+        raise Finding(f"{what}: the output does not hold the graph: lost {lost}, added {added}")
+
+
+def text_values_outcome(workspace: Workspace, texts: Sequence[str]) -> list[str]:
+    """A record whose free-text fields hold ``texts`` (name, alternative names, note): the loader
+    accepts them or refuses them clearly, and accepted text reaches ``graph.nt``, ``graph.ttl`` and
+    the JSON-LD export exactly (after the loader's trimming)."""
+    from ftgraph.export import Exporter, load_context
+
+    name, *others = texts
+    record = {"id": "fuzzed-text", "name": name, "type": "startup", "alt_names": others[:-1] or [],
+              "sources": [_first_source(workspace.seed)]}
+    if others:
+        record["note"] = others[-1]
+    # Escaped (not allow_unicode): PyYAML writes U+0085 raw in a quoted scalar, which reads back as a space.
+    content = yaml.safe_dump({"organisations": [record]}).encode("utf-8")
+    what = "a record with fuzzed text"
+    messages = data_outcome(workspace, "fuzzed-text.yaml", content)
+    if messages:
+        return messages
+    kept = {text.strip() for text in texts if text.strip()}
+    written = {quad.object.value for quad in ox.parse(path=str(workspace.paths.out / GRAPH_NT),
+                                                      format=ox.RdfFormat.N_TRIPLES)
+               if isinstance(quad.object, ox.Literal)}
+    if not kept <= written:
+        raise Finding(f"{what}: text lost or altered on the way to graph.nt: {sorted(kept - written)!r}")
+    with workspace.replaced(workspace.paths.data / "fuzzed-text.yaml", content):
+        built = build_graph(workspace.paths, validate=False)
+        document = Exporter(built, load_context(workspace.paths.ontology)).jsonld()
+    check_same_triples(document.encode("utf-8"), ox.RdfFormat.JSON_LD, built.combined, f"{what} (JSON-LD)")
+    return []
+
+
+def _first_source(seed: Seed) -> str:
+    for relative, text in seed.files.items():
+        if relative.startswith("sources/"):
+            return str(yaml.safe_load(text)["sources"][0]["id"])
+    raise FtgraphError("the seed dataset has no source")
+
+
+def query_outcome(engine: Any, text: str, params: Mapping[str, str] | None = None) -> list[str]:
+    """Run SPARQL text (as ``ftgraph query -e`` does) and write its result: [] or the clear error."""
+    from ftgraph.query import run, write_result
+
+    what = "SPARQL text"
+    try:
+        with time_limit(INPUT_TIME_LIMIT, what):
+            result = run(text, params, engine=engine)
+            write_result(result, None, io.BytesIO(), console=_NullConsole())
+    except FtgraphError as exc:
+        return _messages_of(exc, [], what)
+    except Finding:
+        raise
+    except Exception as exc:
+        raise _unexpected(what, exc) from None
+    return []
+
+
+class _NullConsole:
+    """A rich console stand-in that renders tables into nothing (results are consumed, not shown)."""
+
+    def print(self, *objects: Any, **options: Any) -> None:
+        from rich.console import Console
+
+        Console(file=io.StringIO(), width=200).print(*objects, **options)
+
+
+def parameter_outcome(kind: str, value: str) -> list[str]:
+    """A query parameter as typed on the command line (``-p name=VALUE``): an RDF term or a clear error."""
+    from ftgraph.query import Parameter
+
+    what = f"a {kind} parameter"
+    try:
+        with time_limit(INPUT_TIME_LIMIT, what):
+            Parameter("value", kind).term(value)
+    except FtgraphError as exc:
+        return _messages_of(exc, [], what)
+    except Finding:
+        raise
+    except Exception as exc:
+        raise _unexpected(what, exc) from None
+    return []
+
+
+# ------------------------------------------------------------------------------------- strategies
+
+#: Field names of the record kinds (and a few that no kind has), for structured mutations.
+FIELD_NAMES = ("id", "name", "type", "sources", "alt_names", "distinct_from", "city", "territory", "flagship",
+               "founded", "dissolved", "website", "siren", "wikidata", "sectors", "insee", "within", "member",
+               "organisation", "role", "title", "start", "end", "date", "place", "participants", "about",
+               "candidate", "call", "outcome", "criteria", "label", "awardee", "decision", "candidacy",
+               "valid_from", "valid_to", "scheme", "label_fr", "label_en", "broader", "note", "url", "publisher",
+               "authors", "language", "value", "preferred", "agent", "colour", "Name", "")
+KIND_NAMES = ("sources", "concepts", "places", "organisations", "people", "roles", "events", "awards", "persons")
+#: Text that tends to break parsers, templates and serialisers.
+NASTY_TEXT = ("", " ", "\t", "\n", "~", "null", "yes", "no", "0", "-1", "1e400", ".nan", "2014-02-30", "2014-13",
+              "1799", "2101", "0000-00-00", "2014-01-01T10:00:00", "Q0", "Q1", "https://", "javascript:alert(1)",
+              "http://exa mple.org/", "http://example.org/a b", "<script>alert(1)</script>", "\"'><img src=x>",
+              "{{7*7}}", "${7*7}", "%s%n", "\x00", "\u2028", "\u0085", "\ufeff", "\U0001f600", "e\u0301",
+              "a" * 300, "../../etc/passwd", "C:\\con", "- x", "[a", "{a: b", "*ref", "&anchor", "!!python/none",
+              "'quoted'", "\"double\"", "# comment", "id: x", "a:b", "ÉCOLE", "ﬁ", "İ")
+
+
+def _strategies() -> Any:
+    """hypothesis' strategies module (a test dependency, imported on use)."""
+    try:
+        from hypothesis import strategies
+    except ImportError:
+        raise FtgraphError("fuzzing needs hypothesis: pip install 'ftgraph[test]'") from None
+    return strategies
+
+
+def yaml_values(references: Sequence[str]) -> SearchStrategy[Any]:
+    """Any value YAML can hold, weighted towards ids of the dataset and text that breaks things."""
+    st = _strategies()
+    leaves = (st.none() | st.booleans() | st.integers() | st.floats() | st.dates()
+              | st.text(max_size=40) | st.sampled_from(NASTY_TEXT) | st.sampled_from(list(references) or ["x"]))
+    return st.recursive(leaves, lambda children: st.lists(children, max_size=4)
+                        | st.dictionaries(st.sampled_from(FIELD_NAMES) | st.text(max_size=8), children, max_size=4),
+                        max_leaves=12)
+
+
+def _mutate_record(draw: Callable[[Any], Any], document: dict[str, Any], references: Sequence[str]) -> None:
+    """Apply one structured mutation to a parsed YAML file (in place)."""
+    st = _strategies()
+    kinds = [kind for kind, records in document.items() if isinstance(records, list) and records]
+    if not kinds:
+        document[draw(st.sampled_from(KIND_NAMES))] = draw(st.lists(yaml_values(references), max_size=2))
+        return
+    kind = draw(st.sampled_from(kinds))
+    records = document[kind]
+    index = draw(st.integers(0, len(records) - 1))
+    record = records[index]
+    fields = sorted(record) if isinstance(record, dict) else []
+    operation = draw(st.sampled_from(("drop-field", "set-field", "add-field", "reference", "sourced-form",
+                                      "duplicate", "drop-record", "move-kind", "replace-record", "kind-value")))
+    if operation == "drop-field" and fields:
+        del record[draw(st.sampled_from(fields))]
+    elif operation == "set-field" and fields:
+        record[draw(st.sampled_from(fields))] = draw(yaml_values(references))
+    elif operation == "add-field" and isinstance(record, dict):
+        record[draw(st.sampled_from(FIELD_NAMES))] = draw(yaml_values(references))
+    elif operation == "reference" and fields:
+        record[draw(st.sampled_from(fields))] = draw(st.sampled_from(list(references) or ["x"]))
+    elif operation == "sourced-form" and fields:
+        name = draw(st.sampled_from(fields))
+        claim = {"value": record[name], "sources": draw(st.lists(st.sampled_from(list(references) or ["x"]),
+                                                                 max_size=2)), "preferred": draw(st.booleans())}
+        other = {**claim, "value": draw(yaml_values(references)), "preferred": draw(st.booleans())}
+        record[name] = draw(st.sampled_from((claim, [claim], [claim, other])))
+    elif operation == "duplicate":
+        records.append(copy.deepcopy(record))
+    elif operation == "drop-record":
+        del records[index]
+    elif operation == "move-kind":
+        document.setdefault(draw(st.sampled_from(KIND_NAMES)), []).append(records.pop(index))
+    elif operation == "replace-record":
+        records[index] = draw(yaml_values(references))
+    else:
+        document[kind] = draw(yaml_values(references))
+
+
+def record_mutations(seed: Seed) -> SearchStrategy[tuple[str, bytes]]:
+    """(file, content) for one file of ``seed`` after one to three structured mutations of its records."""
+    st = _strategies()
+    references = seed.ids()
+
+    @st.composite
+    def mutated(draw: Callable[[Any], Any]) -> tuple[str, bytes]:
+        relative = draw(st.sampled_from(sorted(seed.files)))
+        document = yaml.safe_load(seed.files[relative]) or {}
+        for _ in range(draw(st.integers(1, 3))):
+            _mutate_record(draw, document, references)
+        text = yaml.safe_dump(document, allow_unicode=True, sort_keys=False)
+        return relative, text.encode("utf-8")
+
+    return mutated()
+
+
+#: Bytes and tokens inserted by textual mutations: YAML, Turtle, JSON and SPARQL syntax, bad UTF-8.
+SYNTAX_TOKENS = (b":", b"- ", b"-", b"[", b"]", b"{", b"}", b",", b"&a ", b"*a", b"!!str ", b"!!binary ", b"|",
+                 b">", b"#", b"%YAML 1.1\n", b"---\n", b"...\n", b"\t", b"  ", b"\n", b"\r\n", b"'", b'"', b"\\",
+                 b"<", b">", b"@prefix", b"@base <", b"_:b", b"^^", b"@fr", b".", b";", b"a", b"(", b")", b"?x",
+                 b"SERVICE <http://127.0.0.1:9/>", b"FILTER(", b"OPTIONAL {", b"UNION", b"*", b"+", b"/", b"|",
+                 b"^", b"!", b"\"\"\"", b"@context", b"@id", b"@type", b"@vocab", b"@protected", b"null", b"true",
+                 b"\xff", b"\xc3", b"\xed\xa0\x80", b"\x00", b"\xef\xbb\xbf", "é".encode(), "\u2028".encode())
+
+
+def byte_mutations(original: bytes) -> SearchStrategy[bytes]:
+    """``original`` after one to four textual mutations: truncation, deletion, insertion of syntax
+    tokens or random bytes, line duplication, swaps and re-indentation."""
+    st = _strategies()
+
+    @st.composite
+    def mutated(draw: Callable[[Any], Any]) -> bytes:
+        content = original
+        for _ in range(draw(st.integers(1, 4))):
+            size = len(content)
+            at = draw(st.integers(0, size))
+            operation = draw(st.sampled_from(("truncate", "delete", "insert-token", "insert-bytes", "replace-byte",
+                                              "duplicate-line", "swap-lines", "indent")))
+            if operation == "truncate":
+                content = content[:at]
+            elif operation == "delete":
+                content = content[:at] + content[at + draw(st.integers(1, 40)):]
+            elif operation == "insert-token":
+                content = content[:at] + draw(st.sampled_from(SYNTAX_TOKENS)) + content[at:]
+            elif operation == "insert-bytes":
+                content = content[:at] + draw(st.binary(min_size=1, max_size=8)) + content[at:]
+            elif operation == "replace-byte" and size:
+                at = min(at, size - 1)
+                content = content[:at] + bytes([draw(st.integers(0, 255))]) + content[at + 1:]
+            else:
+                lines = content.split(b"\n")
+                first, second = draw(st.integers(0, len(lines) - 1)), draw(st.integers(0, len(lines) - 1))
+                if operation == "duplicate-line":
+                    lines.insert(first, lines[first])
+                elif operation == "swap-lines":
+                    lines[first], lines[second] = lines[second], lines[first]
+                else:
+                    lines[first] = b" " * draw(st.integers(0, 6)) + lines[first].lstrip()
+                content = b"\n".join(lines)
+        return content
+
+    return mutated()
+
+
+def data_inputs(seed: Seed) -> SearchStrategy[tuple[str, bytes]]:
+    """A damaged file of ``data/``: structured mutations of records, or bytes damaged as text, or a new
+    file of random YAML values."""
+    st = _strategies()
+    textual = st.sampled_from(sorted(seed.files)).flatmap(
+        lambda relative: st.tuples(st.just(relative), byte_mutations(seed.files[relative].encode("utf-8"))))
+    random_file = yaml_values(seed.ids()).map(
+        lambda value: ("fuzzed.yaml", yaml.safe_dump(value, allow_unicode=True).encode("utf-8")))
+    return record_mutations(seed) | textual | random_file
+
+
+def free_texts() -> SearchStrategy[list[str]]:
+    """One to four text values for a record's name, alternative names and note."""
+    st = _strategies()
+    return st.lists(st.text(min_size=1, max_size=30) | st.sampled_from([t for t in NASTY_TEXT if t.strip()]),
+                    min_size=1, max_size=4)
+
+
+# ------------------------------------------------------------------------------ faults: killed builds
+
+#: Runs the CLI like the ``ftgraph`` script, saying "ready" once imported, so a kill lands in the work.
+_CLI_DRIVER = ("import sys\nfrom ftgraph.cli import cli\nprint('ready', flush=True)\n"
+               "cli(sys.argv[1:], prog_name='ftgraph')")
+#: Files of ``out/`` that are not outputs: locks, and the store (its files differ between two builds
+#: of one graph; :func:`ftgraph.engine.open_store` checks it against ``graph.nt``).
+_NOT_OUTPUTS = re.compile(r"^(store/|\.[^/]*\.lock$)")
+
+
+def output_tree(out_dir: Path) -> dict[str, bytes]:
+    """The bytes of every output file of ``out_dir`` by relative path."""
+    return {relative: path.read_bytes() for path in sorted(out_dir.rglob("*"))
+            if path.is_file() and not _NOT_OUTPUTS.match(relative := str(path.relative_to(out_dir)))}
+
+
+class Child:
+    """A build running in a child process: ``pipeline.run`` in a fresh worker process (fast: the fork
+    server has imported the package once) or the real command line in a new process."""
+
+    def __init__(self, pid: int, reap: Callable[[bool], int | None]) -> None:
+        self.pid = pid
+        self._reap = reap
+
+    @classmethod
+    def pipeline(cls, paths: Paths, stages: Sequence[Any]) -> Child:
+        """``pipeline.run(paths, stages)`` in a child of the fork server. Never forked from this process:
+        it may hold threads of a store it opened (RocksDB keeps them after closing), and a child forked
+        while one of them holds a lock can deadlock."""
+        process = _context().Process(target=_run_stages, args=(paths, list(stages)), daemon=True)
+        process.start()
+        assert process.pid is not None
+
+        def reap(block: bool) -> int | None:
+            if block:
+                process.join()
+            return process.exitcode if block or not process.is_alive() else None
+
+        return cls(process.pid, reap)
+
+    @classmethod
+    def command(cls, arguments: Sequence[str], cwd: Path) -> Child:
+        """``ftgraph ARGUMENTS`` in a new process, returned once it has imported the package."""
+        process = subprocess.Popen([sys.executable, "-c", _CLI_DRIVER, *arguments], cwd=cwd, stdout=subprocess.PIPE,
+                                   stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, start_new_session=True,
+                                   env={**os.environ, "SOURCE_DATE_EPOCH": _RELEASE_EPOCH})
+        assert process.stdout is not None
+        process.stdout.readline()  # "ready" (or nothing when it failed: then it has exited)
+
+        def reap(block: bool) -> int | None:
+            if block:
+                code = process.wait()
+                assert process.stdout is not None
+                process.stdout.close()
+                return code
+            return process.poll()
+
+        return cls(process.pid, reap)
+
+    def running(self) -> bool:
+        return self._reap(False) is None
+
+    def kill(self) -> bool:
+        """SIGKILL the child; True when it was still running."""
+        running = self.running()
+        if running:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+        self.wait()
+        return running
+
+    def wait(self) -> int | None:
+        return self._reap(True)
+
+
+def _context() -> Any:
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["ftgraph.pipeline"])
+    return context
+
+
+def _run_stages(paths: Paths, stages: list[Any]) -> None:
+    from ftgraph import pipeline
+
+    pipeline.run(paths, progress=_quiet(), stages=stages)
+
+
+def in_child(function: Callable[..., Any], *args: Any) -> Any:
+    """``function(*args)`` in a child of the fork server (see :meth:`Child.pipeline`)."""
+    with _context().Pool(1) as pool:
+        return pool.apply(function, args)
+
+
+#: A fixed release date, so that two builds of one dataset give the same bytes.
+_RELEASE_EPOCH = "1785110400"
+
+
+@dataclass
+class KillReport:
+    """Builds killed at random moments, and what ``out/`` held after each kill."""
+
+    command: str
+    trials: int = 0
+    killed_running: int = 0  #: still running when killed (the others had just finished)
+    outcomes: Counter[str] = field(default_factory=Counter)  #: previous / new output, or damaged
+    damaged: list[str] = field(default_factory=list)
+    leftovers: int = 0  #: staging folders found next to out/ after a kill (removed by the next build)
+    leftovers_at_end: int = 0  #: staging folders still there after a build that ran to its end
+    unusable: list[str] = field(default_factory=list)  #: out/ whose store did not open with its graph
+    seconds: float = 0.0  #: duration of one uninterrupted build
+
+    @property
+    def ok(self) -> bool:
+        return not self.damaged and not self.unusable and self.leftovers_at_end == 0
+
+
+def _staging_leftovers(out_dir: Path) -> int:
+    return sum(1 for path in out_dir.parent.glob(f".{out_dir.name}.*") if path.is_dir())
+
+
+def store_matches_graph(out_dir: Path) -> str | None:
+    """None when the embedded store of ``out_dir`` opens and holds the triples of its graph.nt."""
+    from ftgraph.engine import open_store
+
+    try:
+        store = open_store(out_dir)
+        count = len(store)
+        del store
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}"
+    lines = sum(1 for line in (out_dir / GRAPH_NT).read_bytes().split(b"\n") if line.strip())
+    return None if count == lines else f"the store holds {count} triples, graph.nt {lines}"
+
+
+def kill_builds(launch: Callable[[Path], Child], versions: Sequence[Path], out_dir: Path, *, trials: int,
+                rng: random.Random, command: str) -> KillReport:
+    """Kill ``trials`` builds at random moments and check ``out/`` after each kill.
+
+    ``launch(data_dir)`` starts a build of ``data_dir`` into ``out_dir``; ``versions`` are two data
+    folders giving different graphs. Each trial builds the version that ``out/`` does not hold and is
+    killed (SIGKILL) after a random delay between 0 and 1.2 times an uninterrupted build: ``out/``
+    must then be exactly the previous complete output or the new one, with a store that opens."""
+    report = KillReport(command)
+    references: list[dict[str, bytes]] = []
+    for data_dir in versions:  # uninterrupted builds: the reference outputs, and the duration (warm)
+        started = time.perf_counter()
+        code = launch(data_dir).wait()
+        report.seconds = time.perf_counter() - started
+        if code != 0 or not (out_dir / GRAPH_NT).is_file():
+            raise FtgraphError(f"the reference build of {data_dir} failed (exit code {code})")
+        references.append(output_tree(out_dir))
+    current = len(versions) - 1
+    for trial in range(trials):
+        target = (current + 1) % len(versions)
+        child = launch(versions[target])
+        time.sleep(rng.uniform(0, 1.2 * report.seconds))
+        report.killed_running += child.kill()
+        report.trials += 1
+        report.leftovers += _staging_leftovers(out_dir)
+        tree = output_tree(out_dir)
+        if tree == references[current]:
+            report.outcomes["previous"] += 1
+        elif tree == references[target]:
+            report.outcomes["new"] += 1
+            current = target
+        else:
+            report.outcomes["damaged"] += 1
+            changed = sorted(set(tree) ^ set(references[current]) | {
+                name for name in tree if tree[name] != references[current].get(name)})
+            report.damaged.append(f"trial {trial}: out/ is neither complete output ({changed[:5]})")
+            continue
+        problem = in_child(store_matches_graph, out_dir)
+        if problem:
+            report.unusable.append(f"trial {trial}: {problem}")
+    launch(versions[(current + 1) % len(versions)]).wait()
+    report.leftovers_at_end = _staging_leftovers(out_dir)
+    return report

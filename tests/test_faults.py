@@ -1,0 +1,80 @@
+"""Faults: builds killed at random moments, damaged embedded stores, a SPARQL store killed during a push.
+
+Small budgets here (seconds); ``ftgraph reliability faults`` runs the same checks many times on the real
+data and the real command line (figures in docs/reliability.md).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from pathlib import Path
+
+import pytest
+
+from ftgraph import pipeline
+from ftgraph.atomic import staged_dir
+from ftgraph.build import GRAPH_NT, Paths
+from ftgraph.progress import Progress
+from ftgraph.reliability import Child, kill_builds, output_tree
+
+from .conftest import ROOT
+from .test_build import MINIMAL_RECORDS, write_minimal
+
+EXTRA_RECORD = """\
+  - {id: beta, name: Beta, type: company, city: grenoble, sources: [src-one]}
+"""
+#: The graph files and the store: what `ftgraph build` and the queries rely on.
+STAGES = pipeline.STAGES[:2]
+
+
+def two_versions(root: Path) -> list[Path]:
+    """Two data folders whose graphs differ by one organisation."""
+    first = write_minimal(root / "a")
+    second = write_minimal(root / "b", MINIMAL_RECORDS.replace("people:", EXTRA_RECORD + "people:"))
+    return [first, second]
+
+
+def test_killed_builds_leave_the_previous_or_the_new_output(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    versions = two_versions(tmp_path)
+
+    def launch(data: Path) -> Child:
+        return Child.pipeline(Paths(data, ROOT / "ontology", out), STAGES)
+
+    report = kill_builds(launch, versions, out, trials=6, rng=random.Random(11), command="build")
+    assert report.trials == 6
+    assert report.damaged == [] and report.unusable == []
+    assert report.outcomes["previous"] + report.outcomes["new"] == 6
+    assert report.killed_running >= 3, report  # most kills land while the build runs
+    assert report.leftovers_at_end == 0, "a build must clean the staging folders of killed builds"
+
+
+def test_a_build_killed_while_staging_leaves_a_folder_that_the_next_build_removes(tmp_path: Path) -> None:
+    """Deterministic version of the random kills: the process dies inside the staging block."""
+    out = tmp_path / "out"
+    data = write_minimal(tmp_path)
+    paths = Paths(data, ROOT / "ontology", out)
+    pipeline.run(paths, progress=Progress(quiet=True), stages=STAGES[:1])
+    before = output_tree(out)
+    with pytest.raises(KeyboardInterrupt), staged_dir(out) as staging:
+        (staging / GRAPH_NT).write_text("half a triple <", encoding="utf-8")
+        raise KeyboardInterrupt  # cleaned up by the context manager
+    assert output_tree(out) == before
+    killed = Child.pipeline(paths, [("stall", _stall)])
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob(".out.staging-*/graph.nt")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert killed.kill()
+    assert output_tree(out) == before
+    assert any(tmp_path.glob(".out.staging-*")), "the killed build left its staging folder"
+    pipeline.run(paths, progress=Progress(quiet=True), stages=STAGES[:1])
+    assert not any(tmp_path.glob(".out.staging-*"))
+    assert output_tree(out) == before
+
+
+def _stall(built: object, out_dir: Path, progress: object) -> list[Path]:
+    """A stage that writes half its output, then waits to be killed."""
+    (out_dir / GRAPH_NT).write_text("half a triple <", encoding="utf-8")
+    time.sleep(600)
+    return []
