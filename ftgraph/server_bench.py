@@ -22,17 +22,18 @@ import time
 import urllib.error
 import urllib.request
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import urlencode, urlsplit
 
 from ftgraph.build import GRAPH_NT
 from ftgraph.engine import query_form
 from ftgraph.errors import FtgraphError
 
-__all__ = ["LoadResult", "ServerProcess", "bench_queries", "load", "report_markdown", "result_size", "run_bench"]
+__all__ = ["BenchReport", "LoadResult", "ServerProcess", "bench_queries", "load", "report_markdown", "result_size",
+           "run_bench"]
 
 #: Accept header per query form (rdflib-endpoint mishandles combined Accept headers).
 _ACCEPT = {"SELECT": "application/sparql-results+json", "ASK": "application/sparql-results+json",
@@ -89,15 +90,21 @@ class ServerProcess:
 
         threading.Thread(target=read_url, daemon=True).start()
         if not ready.wait(timeout) or self.process.poll() is not None:
-            self.stop()
-            raise FtgraphError(f"{self.name} did not start within {timeout:g} s:\n{self.log()[-2000:]}")
+            self._fail(timeout)
         return self.url
 
     def log(self) -> str:
+        """What the server wrote on stderr so far."""
         self._log.seek(0)
         return self._log.read().decode("utf-8", "replace")
 
+    def _fail(self, timeout: float) -> NoReturn:
+        log = self.log()[-2000:]
+        self.stop()
+        raise FtgraphError(f"{self.name} did not start within {timeout:g} s:\n{log}")
+
     def stop(self) -> None:
+        """Stop the server (SIGTERM, then SIGKILL after 15 s) and drop its log."""
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             try:
@@ -105,6 +112,7 @@ class ServerProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        self._log.close()
 
     def __enter__(self) -> ServerProcess:
         self.start()
@@ -112,7 +120,6 @@ class ServerProcess:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-        self._log.close()
 
 
 class RdflibEndpointProcess(ServerProcess):
@@ -142,8 +149,7 @@ class RdflibEndpointProcess(ServerProcess):
                         return self.url
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 time.sleep(0.25)
-        self.stop()
-        raise FtgraphError(f"{self.name} did not start within {timeout:g} s:\n{self.log()[-2000:]}")
+        self._fail(timeout)
 
 
 def _post(connection: http.client.HTTPConnection, path: str, query: BenchQuery) -> tuple[int, bytes]:
@@ -169,9 +175,9 @@ class LoadResult:
     server: str
     clients: int
     seconds: float
+    mix: str = ""  #: which queries were sent
     latencies: list[float] = field(default_factory=list)  #: seconds, successful requests
     errors: Counter[str] = field(default_factory=Counter)  #: by HTTP status or exception name
-    sizes: dict[str, int | str] = field(default_factory=dict)  #: per query: rows, or the error
 
     @property
     def requests(self) -> int:
@@ -188,29 +194,45 @@ class LoadResult:
         return 1000 * statistics.quantiles(self.latencies, n=100, method="inclusive")[round(fraction * 100) - 1]
 
 
-def check_answers(url: str, path: str, queries: Sequence[BenchQuery], timeout: float) -> dict[str, int | str]:
-    """Run each query once: its number of rows (or triples), or the error it got."""
-    parts = urlsplit(url)
+def answer_size(server: ServerProcess, query: BenchQuery, timeout: float) -> int | str:
+    """The number of rows (or triples) of one answer, or the error it got."""
+    parts = urlsplit(server.url)
+    connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=timeout)
+    try:
+        status, body = _post(connection, server.sparql_path, query)
+        return result_size(body, query.accept) if status == 200 else f"HTTP {status}"
+    except (OSError, http.client.HTTPException, ValueError, KeyError) as exc:
+        return type(exc).__name__
+    finally:
+        connection.close()
+
+
+def check_answers(start: Callable[[], ServerProcess], queries: Sequence[BenchQuery],
+                  timeout: float) -> tuple[str, dict[str, int | str]]:
+    """Run each query once on a server: the server's name and each query's size or error. After a
+    time-out the server is started afresh, as it may still be busy with the query."""
     sizes: dict[str, int | str] = {}
-    for query in queries:
-        connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=timeout)
-        try:
-            status, body = _post(connection, path, query)
-            sizes[query.name] = result_size(body, query.accept) if status == 200 else f"HTTP {status}"
-        except (OSError, http.client.HTTPException, ValueError, KeyError) as exc:
-            sizes[query.name] = type(exc).__name__
-        finally:
-            connection.close()
-    return sizes
+    server = start()
+    try:
+        server.start()
+        for query in queries:
+            sizes[query.name] = answer_size(server, query, timeout)
+            if sizes[query.name] == "TimeoutError" and query is not queries[-1]:
+                server.stop()
+                server = start()
+                server.start()
+    finally:
+        server.stop()
+    return server.name, sizes
 
 
 def load(url: str, path: str, queries: Sequence[BenchQuery], *, clients: int, duration: float, timeout: float,
-         server: str = "") -> LoadResult:
+         server: str = "", mix: str = "") -> LoadResult:
     """``clients`` threads POST ``queries`` in turn to ``path`` at ``url`` for ``duration`` seconds."""
     if not queries:
         raise FtgraphError("no query to send: the query library is empty")
     parts = urlsplit(url)
-    result = LoadResult(server, clients, duration)
+    result = LoadResult(server, clients, duration, mix or f"{len(queries)} queries")
     lock = threading.Lock()
     started = time.monotonic()
     stop_at = started + duration
@@ -247,45 +269,61 @@ def load(url: str, path: str, queries: Sequence[BenchQuery], *, clients: int, du
     return result
 
 
+@dataclass
+class BenchReport:
+    """Every load run of a bench, and each server's answers to the library queries."""
+
+    sizes: dict[str, dict[str, int | str]]  #: server → query → rows, or the error it got
+    runs: list[LoadResult]
+
+
 def run_bench(out_dir: Path, *, clients: int, duration: float, workers: int, base_iri: str,
-              rdflib_store: str | None, timeout: float = 30.0) -> list[LoadResult]:
-    """The load run on ``ftgraph serve`` and, unless ``rdflib_store`` is None, on rdflib-endpoint."""
+              rdflib_store: str | None, timeout: float = 30.0) -> BenchReport:
+    """Each server answers every library query once, then takes the load twice: with every library
+    query, and with the queries that every server answered (when that is fewer). Each step runs on a
+    freshly started server, so that queries left running by a client that gave up weigh on no other
+    step."""
     graph_nt = out_dir / GRAPH_NT
     if not graph_nt.is_file():
         raise FtgraphError(f"{graph_nt}: no built graph; run `ftgraph build` (or `ftgraph run`) first")
     queries = bench_queries(base_iri)
-    servers: list[ServerProcess] = [ServerProcess.ftgraph(out_dir, "--workers", str(workers),
-                                                          "--base-iri", base_iri)]
+    servers: list[Callable[[], ServerProcess]] = [
+        lambda: ServerProcess.ftgraph(out_dir, "--workers", str(workers), "--base-iri", base_iri)]
     if rdflib_store is not None:
-        servers.append(RdflibEndpointProcess(graph_nt, rdflib_store))
-    results = []
-    for server in servers:
-        with server:
-            sizes = check_answers(server.url, server.sparql_path, queries, timeout)
-            result = load(server.url, server.sparql_path, queries, clients=clients, duration=duration, timeout=timeout,
-                          server=server.name)
-            result.sizes = sizes
-            results.append(result)
-    return results
+        servers.append(lambda: RdflibEndpointProcess(graph_nt, rdflib_store))
+    sizes = dict(check_answers(start, queries, timeout) for start in servers)
+    answered = [q for q in queries if all(isinstance(answers[q.name], int) for answers in sizes.values())]
+    mixes = [(f"all {len(queries)} library queries", queries)]
+    if len(answered) < len(queries):
+        mixes.append((f"the {len(answered)} queries every server answers", answered))
+    runs = []
+    for mix, chosen in mixes:
+        for start in servers:
+            with start() as server:
+                runs.append(load(server.url, server.sparql_path, chosen, clients=clients, duration=duration,
+                                 timeout=timeout, server=server.name, mix=mix))
+    return BenchReport(sizes, runs)
 
 
-def report_markdown(results: Sequence[LoadResult]) -> str:
-    """The run as Markdown: one line per server, then the answers that differ between servers."""
-    lines = ["| server | clients | seconds | requests | errors | throughput (req/s) | p50 (ms) | p95 (ms) |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|"]
-    for r in results:
-        lines.append(f"| {r.server} | {r.clients} | {r.seconds:.1f} | {r.requests} | {sum(r.errors.values())} "
-                     f"| {r.throughput:.1f} | {r.percentile(0.5):.1f} | {r.percentile(0.95):.1f} |")
-    for r in results:
+def report_markdown(report: BenchReport) -> str:
+    """The bench as Markdown: one line per load run, its errors, and the answers that differ."""
+    lines = ["| queries | server | clients | seconds | requests | errors | throughput (req/s) | p50 (ms) | p95 (ms) |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in report.runs:
+        lines.append(f"| {r.mix} | {r.server} | {r.clients} | {r.seconds:.1f} | {r.requests} "
+                     f"| {sum(r.errors.values())} | {r.throughput:.1f} | {r.percentile(0.5):.1f} "
+                     f"| {r.percentile(0.95):.1f} |")
+    for r in report.runs:
         if r.errors:
             kinds = ", ".join(f"{kind} × {count}" for kind, count in r.errors.most_common())
-            lines.append(f"\nErrors of {r.server}: {kinds}")
-    if len(results) > 1:
-        reference = results[0]
-        for other in results[1:]:
-            differ = [name for name in reference.sizes if other.sizes.get(name) != reference.sizes[name]]
-            detail = ", ".join(f"{name} ({reference.sizes[name]} vs {other.sizes.get(name)})" for name in differ)
-            lines.append(f"\nAnswers compared on {len(reference.sizes)} library queries: {other.server} gives "
-                         f"{len(reference.sizes) - len(differ)} the same number of rows as {reference.server}"
-                         + (f"; differs on {detail}" if differ else "."))
+            lines.append(f"\nErrors of {r.server} ({r.mix}): {kinds}")
+    names = list(report.sizes)
+    reference = report.sizes[names[0]] if names else {}
+    for other in names[1:]:
+        answers = report.sizes[other]
+        differ = [name for name in reference if answers.get(name) != reference[name]]
+        detail = ", ".join(f"{name} ({reference[name]} vs {answers.get(name)})" for name in differ)
+        lines.append(f"\nAnswers compared on {len(reference)} library queries: {other} gives "
+                     f"{len(reference) - len(differ)} the same number of rows as {names[0]}"
+                     + (f"; differs on {detail}." if differ else "."))
     return "\n".join(lines) + "\n"

@@ -42,7 +42,7 @@ from ftgraph.engine import (
 )
 from ftgraph.namespaces import DEFAULT_BASE_IRI
 from ftgraph.server import library_entries
-from ftgraph.server_bench import ServerProcess, bench_queries, load, report_markdown
+from ftgraph.server_bench import BenchReport, ServerProcess, bench_queries, load, report_markdown
 
 BASE = Namespace(DEFAULT_BASE_IRI)
 ATOS = BASE["org/atos"]
@@ -525,5 +525,5 @@ def test_a_short_load_run_counts_requests_and_latencies(real: str) -> None:
     assert result.requests > 3 and not result.errors
     assert 0 < result.percentile(0.5) <= result.percentile(0.95)
     assert result.throughput > 0
-    table = report_markdown([result])
-    assert table.splitlines()[2].startswith("| ftgraph serve | 3 |")
+    table = report_markdown(BenchReport({"ftgraph serve": {q.name: 1 for q in queries}}, [result]))
+    assert table.splitlines()[2].startswith("| 4 queries | ftgraph serve | 3 |")
