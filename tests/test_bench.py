@@ -19,6 +19,7 @@ from ftgraph.bench import (
     QUERY_PREFIX,
     RDFLIB,
     BenchResults,
+    CuratedRun,
     Outcome,
     Session,
     SizeRun,
@@ -84,7 +85,7 @@ def test_a_capped_rdflib_gives_a_lower_bound_and_a_missed_target_says_why() -> N
         "pyoxigraph": [Session({LOAD: Outcome(OK, 10.0, 1_000_000), query: Outcome(OK, 0.5, 10)}, 500 * 2**20,
                                400 * 2**20)],
     }
-    text = render(BenchResults([run], ["brokers"], 300.0, 1, 0, "now", {}, curated_run=20.0))
+    text = render(BenchResults([run], ["brokers"], 300.0, 1, 0, "now", {}, CuratedRun(20.0, 18.0, {"build": 5.0})))
     lines = text.splitlines()
     assert "| query brokers | 2.0 s | > cap | 500 ms | > 150× | 4.00× |" in lines
     load = next(line for line in lines if line.startswith("| Loading ≥ 8× faster than rdflib"))
