@@ -38,6 +38,7 @@ import re
 import shutil
 import tempfile
 import urllib.error
+import zlib
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -170,6 +171,26 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _db_files(db: Path) -> dict[str, list[int]]:
+    """Size and CRC-32 of each file of a database (not its message log): damage anywhere in it, even where
+    counting the triples does not read, is seen before the store is used."""
+    files = {}
+    for path in sorted(db.iterdir()) if db.is_dir() else []:
+        if path.is_file() and not path.name.startswith(("LOG", "LOCK")):
+            crc = 0
+            with path.open("rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    crc = zlib.crc32(block, crc)
+            files[path.name] = [path.stat().st_size, crc]
+    return files
+
+
+def _remove_killed_builds(store_dir: Path) -> None:
+    """Remove the temporary folders of store builds that were killed (call it holding the lock)."""
+    for stale in store_dir.parent.glob(f".{store_dir.name}.building-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+
+
 def build_store(graph_nt: Path, store_dir: Path) -> Path:
     """Load ``graph_nt`` into a new persisted store at ``store_dir`` (replaced whole); returns it.
 
@@ -186,7 +207,7 @@ def build_store(graph_nt: Path, store_dir: Path) -> Path:
         count = len(store)
         del store  # closes the database and releases its lock
         manifest = {"format": _FORMAT_VERSION, "pyoxigraph": ox.__version__, "triples": count,
-                    "graph_sha256": _sha256(graph_nt), **_fingerprint(graph_nt)}
+                    "graph_sha256": _sha256(graph_nt), "files": _db_files(staging / _DB), **_fingerprint(graph_nt)}
         (staging / _MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
         if store_dir.exists():
             shutil.rmtree(store_dir)
@@ -216,7 +237,10 @@ def _is_current(manifest: dict[str, Any], graph_nt: Path) -> bool:
 
 
 def _open_checked(store_dir: Path, manifest: dict[str, Any]) -> ox.Store | None:
-    """The read-only store when it opens and holds the manifest's triple count, else None."""
+    """The read-only store when its files are those the manifest lists (sizes and CRC-32), it opens and
+    holds the manifest's triple count, else None."""
+    if manifest.get("files") != _db_files(store_dir / _DB):
+        return None
     try:
         store = ox.Store.read_only(str(store_dir / _DB))
         if len(store) == manifest.get("triples"):
@@ -253,6 +277,7 @@ def open_store(out_dir: Path) -> ox.Store:
             store = _open_checked(store_dir, manifest)
             if store is not None:
                 return store
+        _remove_killed_builds(store_dir)
         build_store(graph_nt, store_dir)
         manifest = _read_manifest(store_dir)
         store = _open_checked(store_dir, manifest or {})
