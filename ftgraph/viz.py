@@ -31,11 +31,10 @@ Design choices:
   (:func:`layout`); vis-network's physics is off, so the page is drawn once and does not simulate.
   Each connected component is laid out on its own and the components are packed in rows, largest
   first. A component under :data:`DENSE_LAYOUT_LIMIT` nodes uses networkx's Fruchterman–Reingold
-  (:func:`networkx.spring_layout`), whose cost grows with n² per iteration (minutes for a
-  5,000-node component); larger ones use the same forces with repulsion limited to nearby nodes
-  found with a k-d tree (the grid variant of Fruchterman & Reingold 1991), near-linear per
-  iteration. A graph of more than :data:`MAX_NODES` actors is cut to its most central actors and
-  the page says so.
+  (:func:`networkx.spring_layout`); for larger ones networkx loops over the nodes in Python (minutes
+  for 5,000 nodes), so :func:`force_layout` computes the same forces with numpy over blocks of node
+  pairs (seconds to tens of seconds). A graph of more than :data:`MAX_NODES` actors is cut to the
+  actors with most ties, and the page says so.
 """
 
 from __future__ import annotations
@@ -78,12 +77,12 @@ INDEX_PAGE = "index.html"
 
 #: Seed of the layouts (and of the sampled national betweenness).
 DEFAULT_SEED = 1
-#: Above this many actors a page keeps only the most central ones (a browser stays responsive).
+#: Above this many actors a page keeps only those with most ties (a browser stays responsive).
 MAX_NODES = 5000
-#: Components from this size on use the k-d tree layout instead of networkx's O(n²) one.
+#: Components from this size on use :func:`force_layout` instead of networkx's (a Python loop over nodes).
 DENSE_LAYOUT_LIMIT = 500
 #: Nationally, betweenness is estimated from this many sampled source nodes (exact below it).
-BETWEENNESS_SAMPLE = 500
+BETWEENNESS_SAMPLE = 100
 #: Rows of the pair blocks of :func:`force_layout` (memory: about 16 bytes × rows × n).
 _BLOCK = 256
 
@@ -374,51 +373,39 @@ def _actor_dates(actor: pj.Actor | None) -> str:
     return ", ".join(parts)
 
 
-def _most_central(G: nx.MultiGraph, limit: int) -> nx.MultiGraph:
+def _most_connected(G: nx.MultiGraph, limit: int) -> nx.MultiGraph:
     """``G`` restricted to its ``limit`` actors of highest degree (ties broken by id)."""
     keep = sorted(G, key=lambda v: (-G.degree(v), str(v)))[:limit]
     return G.subgraph(keep).copy()
 
 
+class _Citations:
+    """The sources a page cites, numbered in order of first citation (the page stores each once)."""
+
+    def __init__(self, known: Mapping[str, Source]) -> None:
+        self.known = known
+        self.numbers: dict[str, int] = {}
+
+    def cite(self, ids: Iterable[str]) -> list[int]:
+        return [self.numbers.setdefault(s, len(self.numbers)) for s in sorted(set(ids)) if s in self.known]
+
+    def table(self) -> list[dict[str, str]]:
+        return [{"title": self.known[s].title, "url": self.known[s].url, "publisher": self.known[s].publisher,
+                 "date": self.known[s].date} for s in sorted(self.numbers, key=self.numbers.__getitem__)]
+
+
 def page_data(page: Page, context: Context, seed: int = DEFAULT_SEED) -> dict[str, Any]:
     """The JSON document a page draws: nodes with positions, sizes and details; ties; legends."""
     full = page.graph
-    G = _most_central(full, MAX_NODES) if full.number_of_nodes() > MAX_NODES else full
+    G = _most_connected(full, MAX_NODES) if full.number_of_nodes() > MAX_NODES else full
     simple = pj.collapse(G)
+    sampled = page.sample is not None and page.sample < simple.number_of_nodes()
     b = metrics.betweenness(simple, sample=page.sample, seed=seed)
-    top = max(b.values(), default=0.0)
-    positions = layout(simple, seed)
-    source_index: dict[str, int] = {}
-
-    def cite(ids: Iterable[str]) -> list[int]:
-        known = sorted(s for s in set(ids) if s in context.sources)
-        return [source_index.setdefault(s, len(source_index)) for s in known]
-
-    nodes = []
-    for v in sorted(simple, key=str):
-        attributes = simple.nodes[v]
-        measures = {"degree": simple.degree(v), "ties": G.degree(v), "betweenness": round(b.get(v, 0.0), 6)}
-        nodes.append({
-            "id": v, "label": attributes.get(pj.LABEL, v), "cls": attributes.get(pj.KIND, "unknown"),
-            "local": attributes.get(pj.LOCAL), "iri": attributes.get("iri", ""),
-            "x": round(positions[v][0] * _PIXELS, 1), "y": round(positions[v][1] * _PIXELS, 1),
-            "size": round(8 + 32 * math.sqrt(b.get(v, 0.0) / top), 2) if top > 0 else 8,
-            "dates": _actor_dates(context.data.actors.get(v)), "metrics": measures,
-            "sources": cite(attributes.get(pj.SOURCES, ())),
-        })
-    edges = []
-    for u, v in sorted((tuple(sorted((u, v), key=str)) for u, v in simple.edges), key=str):
-        ties = sorted(G[u][v].items(), key=lambda item: (item[1]["type"], str(item[0])))
-        edges.append({
-            "from": u, "to": v, "weight": round(simple[u][v]["weight"], 4),
-            "types": sorted({tie["type"] for _, tie in ties}),
-            "ties": [{"type": tie["type"], "what": _tie_name(key, tie, context.names),
-                      "dates": _span(tie.get("start"), tie.get("end"))} for key, tie in ties],
-            "sources": cite(s for _, tie in ties for s in tie.get(pj.SOURCES, ())),
-        })
+    citations = _Citations(context.sources)
+    nodes = _nodes(G, simple, b, layout(simple, seed), context, citations)
+    edges = _edges(G, simple, context, citations)
     kinds = sorted({node["cls"] for node in nodes}, key=lambda k: (class_style(k).label.lower(), k))
     types = sorted({t for edge in edges for t in edge["types"]})
-    sources = sorted(source_index, key=source_index.__getitem__)
     return {
         "title": page.title,
         "subtitle": page.subtitle,
@@ -427,17 +414,52 @@ def page_data(page: Page, context: Context, seed: int = DEFAULT_SEED) -> dict[st
         "ties": {t: {"label": tie_style(t).label, "color": tie_style(t).color,
                      "dashes": list(tie_style(t).dashes) or False} for t in types},
         "metrics": [{"key": "degree", "label": "actors tied"}, {"key": "ties", "label": "ties"},
-                    {"key": "betweenness", "label": "betweenness" + (" (estimate)" if page.sample else "")}],
-        "measure": _measure_note(page.sample, simple.number_of_nodes(), seed),
+                    {"key": "betweenness", "label": "betweenness" + (" (estimate)" if sampled else "")}],
+        "measure": (f"betweenness centrality, estimated from {page.sample} of {simple.number_of_nodes()} source "
+                    f"actors drawn with seed {seed} (Brandes & Pich 2007)" if sampled
+                    else "betweenness centrality (exact)"),
         "nodes": nodes,
         "edges": edges,
-        "sources": [{"title": context.sources[s].title, "url": context.sources[s].url,
-                     "publisher": context.sources[s].publisher, "date": context.sources[s].date} for s in sources],
+        "sources": citations.table(),
     }
 
 
+def _nodes(G: nx.MultiGraph, simple: nx.Graph, b: Mapping[Any, float], positions: Mapping[Any, tuple[float, float]],
+           context: Context, citations: _Citations) -> list[dict[str, Any]]:
+    """Each actor: name, class, place, size (square root of its betweenness), dates, measures, sources."""
+    top = max(b.values(), default=0.0)
+    nodes = []
+    for v in sorted(simple, key=str):
+        attributes = simple.nodes[v]
+        nodes.append({
+            "id": v, "label": attributes.get(pj.LABEL, v), "cls": attributes.get(pj.KIND, "unknown"),
+            "local": attributes.get(pj.LOCAL), "iri": attributes.get("iri", ""),
+            "x": round(positions[v][0] * _PIXELS, 1), "y": round(positions[v][1] * _PIXELS, 1),
+            "size": round(8 + 32 * math.sqrt(b.get(v, 0.0) / top), 2) if top > 0 else 8,
+            "dates": _actor_dates(context.data.actors.get(v)),
+            "metrics": {"degree": simple.degree(v), "ties": G.degree(v), "betweenness": round(b.get(v, 0.0), 6)},
+            "sources": citations.cite(attributes.get(pj.SOURCES, ())),
+        })
+    return nodes
+
+
+def _edges(G: nx.MultiGraph, simple: nx.Graph, context: Context, citations: _Citations) -> list[dict[str, Any]]:
+    """Each tied pair: its ties (type, role or event, dates), summed weight, sources."""
+    edges = []
+    for u, v in sorted((tuple(sorted((u, v), key=str)) for u, v in simple.edges), key=str):
+        ties = sorted(G[u][v].items(), key=lambda item: (item[1]["type"], str(item[0])))
+        edges.append({
+            "from": u, "to": v, "weight": round(simple[u][v]["weight"], 4),
+            "types": sorted({tie["type"] for _, tie in ties}),
+            "ties": [{"type": tie["type"], "what": _tie_name(key, tie, context.names),
+                      "dates": _span(tie.get("start"), tie.get("end"))} for key, tie in ties],
+            "sources": citations.cite(s for _, tie in ties for s in tie.get(pj.SOURCES, ())),
+        })
+    return edges
+
+
 #: Pixels per layout unit (one mean tie length).
-_PIXELS = 90
+_PIXELS = 140
 
 
 def _tie_name(key: Any, tie: Mapping[str, Any], names: Mapping[str, str]) -> str:
@@ -445,13 +467,6 @@ def _tie_name(key: Any, tie: Mapping[str, Any], names: Mapping[str, str]) -> str
         return names.get(str(tie.get("event", key)), str(key))
     role = tie.get("role")
     return names.get(role, role) if role else str(key)
-
-
-def _measure_note(sample: int | None, n: int, seed: int) -> str:
-    if sample is not None and sample < n:
-        return (f"betweenness centrality, estimated from {sample} of {n} source actors drawn with seed {seed} "
-                "(Brandes & Pich 2007)")
-    return "betweenness centrality (exact)"
 
 
 # Rendering ------------------------------------------------------------------------------------------
@@ -500,7 +515,7 @@ def write_page(page: Page, context: Context, path: Path, seed: int = DEFAULT_SEE
 def _when(as_of: dt.date | None) -> str:
     if as_of is None:
         return "every tie whatever its dates"
-    return f"ties valid on {as_of.isoformat()} (events of the two years before)"
+    return f"ties valid on {as_of.isoformat()} (events of the {pj.Snapshot().event_window_years} years before)"
 
 
 def national_page(national: nx.MultiGraph, as_of: dt.date | None = None) -> Page:
