@@ -613,7 +613,7 @@ def output_tree(out_dir: Path) -> dict[str, bytes]:
 
 
 class Child:
-    """A build running in a child process: ``pipeline.run`` in a fresh worker process (fast: the fork
+    """Work running in a child process: a function in a child of the fork server (fast: the fork
     server has imported the package once) or the real command line in a new process."""
 
     def __init__(self, pid: int, reap: Callable[[bool], int | None]) -> None:
@@ -621,11 +621,11 @@ class Child:
         self._reap = reap
 
     @classmethod
-    def pipeline(cls, paths: Paths, stages: Sequence[Any]) -> Child:
-        """``pipeline.run(paths, stages)`` in a child of the fork server. Never forked from this process:
-        it may hold threads of a store it opened (RocksDB keeps them after closing), and a child forked
-        while one of them holds a lock can deadlock."""
-        process = _context().Process(target=_run_stages, args=(paths, list(stages)), daemon=True)
+    def call(cls, function: Callable[..., Any], *args: Any) -> Child:
+        """``function(*args)`` in a child of the fork server. Never forked from this process: it may
+        hold threads of a store it opened (RocksDB keeps them after closing), and a child forked while
+        one of them holds a lock can deadlock."""
+        process = _context().Process(target=function, args=args, daemon=True)
         process.start()
         assert process.pid is not None
 
@@ -635,6 +635,11 @@ class Child:
             return process.exitcode if block or not process.is_alive() else None
 
         return cls(process.pid, reap)
+
+    @classmethod
+    def pipeline(cls, paths: Paths, stages: Sequence[Any]) -> Child:
+        """``pipeline.run(paths, stages)`` in a child of the fork server."""
+        return cls.call(_run_stages, paths, list(stages))
 
     @classmethod
     def command(cls, arguments: Sequence[str], cwd: Path) -> Child:
@@ -772,4 +777,144 @@ def kill_builds(launch: Callable[[Path], Child], versions: Sequence[Path], out_d
             report.unusable.append(f"trial {trial}: {problem}")
     launch(versions[(current + 1) % len(versions)]).wait()
     report.leftovers_at_end = _staging_leftovers(out_dir)
+    return report
+
+
+# ------------------------------------------------------------------------------ faults: damaged stores
+
+#: Ways to damage the persisted store of ``out/store`` (the first ones: a store half-written or
+#: half-removed by a killed process; the others: damaged files).
+STORE_DAMAGES = ("manifest removed", "manifest truncated", "manifest wrong count", "database removed",
+                 "table removed", "table truncated", "table byte flipped", "table zeroed", "CURRENT damaged",
+                 "RocksDB manifest damaged", "write-ahead log damaged", "graph.nt replaced")
+
+
+def damage_store(out_dir: Path, damage: str, rng: random.Random) -> str:
+    """Apply one of :data:`STORE_DAMAGES` to ``out_dir/store``; returns what was done."""
+    from ftgraph.engine import STORE_DIR
+
+    store_dir = out_dir / STORE_DIR
+    manifest, db = store_dir / "manifest.json", store_dir / "db"
+    tables = sorted(db.glob("*.sst"))
+    if damage == "manifest removed":
+        manifest.unlink()
+        return damage
+    if damage == "manifest truncated":
+        manifest.write_bytes(manifest.read_bytes()[: rng.randrange(1, manifest.stat().st_size)])
+        return damage
+    if damage == "manifest wrong count":
+        content = json.loads(manifest.read_text(encoding="utf-8"))
+        content["triples"] += rng.choice((-1, 1))
+        manifest.write_text(json.dumps(content), encoding="utf-8")
+        return damage
+    if damage == "database removed":
+        shutil.rmtree(db)
+        return damage
+    if damage == "graph.nt replaced":  # the store describes another graph: one triple less
+        graph_nt = out_dir / GRAPH_NT
+        lines = graph_nt.read_bytes().split(b"\n")
+        del lines[rng.randrange(len(lines) - 1)]
+        graph_nt.write_bytes(b"\n".join(lines))
+        return damage
+    target = {"CURRENT damaged": [db / "CURRENT"], "RocksDB manifest damaged": sorted(db.glob("MANIFEST-*")),
+              "write-ahead log damaged": [path for path in db.glob("*.log") if path.stat().st_size]}.get(damage, tables)
+    if not target:
+        return f"{damage}: nothing to damage"
+    path = rng.choice(target)
+    content = path.read_bytes()
+    if damage == "table removed":
+        path.unlink()
+    elif damage == "table truncated":
+        path.write_bytes(content[: rng.randrange(len(content))])
+    elif damage == "table zeroed":
+        path.write_bytes(bytes(len(content)))
+    else:  # a flipped byte somewhere
+        at = rng.randrange(len(content))
+        path.write_bytes(content[:at] + bytes([content[at] ^ (1 << rng.randrange(8))]) + content[at + 1:])
+    return f"{damage} ({path.name})"
+
+
+def store_answers(out_dir: Path) -> str | None:
+    """None when :func:`ftgraph.engine.open_store` gives a store that holds exactly the triples of
+    ``graph.nt``, read through each of its indexes (by subject, by predicate, by object), else what
+    went wrong. Run it in a child process (:func:`in_child`)."""
+    from ftgraph.engine import open_store
+
+    expected = {quad.triple for quad in ox.parse(path=str(out_dir / GRAPH_NT), format=ox.RdfFormat.N_TRIPLES)}
+    try:
+        store = open_store(out_dir)
+        default = ox.DefaultGraph()
+        by_subject = {quad.triple for quad in store.quads_for_pattern(None, None, None, default)}
+        by_predicate = {quad.triple for predicate in {t.predicate for t in expected}
+                        for quad in store.quads_for_pattern(None, predicate, None, default)}
+        by_object = {quad.triple for obj in {t.object for t in expected}
+                     for quad in store.quads_for_pattern(None, None, obj, default)}
+    except Exception as exc:
+        return f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
+    for name, found in (("subject", by_subject), ("predicate", by_predicate), ("object", by_object)):
+        if found != expected:
+            return f"read by {name}: {len(expected - found)} triples missing, {len(found - expected)} extra"
+    return None
+
+
+@dataclass
+class StoreReport:
+    """Damaged stores, and whether :func:`~ftgraph.engine.open_store` then answered right."""
+
+    trials: int = 0
+    by_damage: Counter[str] = field(default_factory=Counter)
+    wrong: list[str] = field(default_factory=list)  #: damage silently used, or a crash (must stay empty)
+    killed_builds: int = 0  #: store builds killed at a random moment, then opened again
+    leftovers: int = 0  #: temporary folders of killed store builds still there at the end
+
+    @property
+    def ok(self) -> bool:
+        return not self.wrong and self.leftovers == 0
+
+
+def _build_store(out_dir: Path) -> None:
+    from ftgraph.engine import open_store
+
+    open_store(out_dir)
+
+
+def _store_leftovers(out_dir: Path) -> int:
+    from ftgraph.engine import STORE_DIR
+
+    return sum(1 for path in out_dir.glob(f".{STORE_DIR}.*") if path.is_dir())
+
+
+def store_faults(out_dir: Path, *, rounds: int, kills: int, rng: random.Random) -> StoreReport:
+    """Damage the store of ``out_dir`` in every way of :data:`STORE_DAMAGES`, ``rounds`` times, and
+    kill ``kills`` store builds at random moments; after each, the store must answer exactly
+    ``graph.nt`` (rebuilt when needed). ``out_dir`` must hold a built graph."""
+    from ftgraph.engine import STORE_DIR
+
+    report = StoreReport()
+    pristine = (out_dir / GRAPH_NT).read_bytes()
+    for _ in range(rounds):
+        for damage in STORE_DAMAGES:
+            (out_dir / GRAPH_NT).write_bytes(pristine)
+            in_child(_build_store, out_dir)
+            done = damage_store(out_dir, damage, rng)
+            problem = in_child(store_answers, out_dir)
+            report.trials += 1
+            report.by_damage[damage] += 1
+            if problem:
+                report.wrong.append(f"{done}: {problem}")
+    (out_dir / GRAPH_NT).write_bytes(pristine)
+    started = time.perf_counter()
+    shutil.rmtree(out_dir / STORE_DIR, ignore_errors=True)
+    in_child(_build_store, out_dir)
+    seconds = time.perf_counter() - started
+    for _ in range(kills):
+        shutil.rmtree(out_dir / STORE_DIR, ignore_errors=True)
+        child = Child.call(_build_store, out_dir)
+        time.sleep(rng.uniform(0, 1.2 * seconds))
+        child.kill()
+        report.killed_builds += 1
+        problem = in_child(store_answers, out_dir)
+        if problem:
+            report.wrong.append(f"store build killed: {problem}")
+    report.leftovers = _store_leftovers(out_dir)
     return report

@@ -7,6 +7,7 @@ data and the real command line (figures in docs/reliability.md).
 from __future__ import annotations
 
 import random
+import shutil
 import time
 from pathlib import Path
 
@@ -16,7 +17,16 @@ from ftgraph import pipeline
 from ftgraph.atomic import staged_dir
 from ftgraph.build import GRAPH_NT, Paths
 from ftgraph.progress import Progress
-from ftgraph.reliability import Child, kill_builds, output_tree
+from ftgraph.reliability import (
+    STORE_DAMAGES,
+    Child,
+    damage_store,
+    in_child,
+    kill_builds,
+    output_tree,
+    store_answers,
+    store_faults,
+)
 
 from .conftest import ROOT
 from .test_build import MINIMAL_RECORDS, write_minimal
@@ -78,3 +88,42 @@ def _stall(built: object, out_dir: Path, progress: object) -> list[Path]:
     (out_dir / GRAPH_NT).write_text("half a triple <", encoding="utf-8")
     time.sleep(600)
     return []
+
+
+# -- damaged embedded stores ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def graph_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """out/ with the graph files of the minimal dataset (no store yet)."""
+    root = tmp_path_factory.mktemp("graph")
+    out = root / "out"
+    pipeline.run(Paths(write_minimal(root), ROOT / "ontology", out), progress=Progress(quiet=True),
+                 stages=STAGES[:1])
+    return out
+
+
+@pytest.fixture
+def built_out(graph_out: Path, tmp_path: Path) -> Path:
+    return Path(shutil.copytree(graph_out, tmp_path / "out"))
+
+
+@pytest.mark.parametrize("damage", STORE_DAMAGES)
+def test_a_damaged_store_is_rebuilt_not_used(built_out: Path, damage: str) -> None:
+    in_child(_open, built_out)
+    done = damage_store(built_out, damage, random.Random(damage))
+    assert "nothing to damage" not in done
+    assert in_child(store_answers, built_out) is None, done
+
+
+def test_store_builds_killed_at_random_moments(built_out: Path) -> None:
+    report = store_faults(built_out, rounds=0, kills=4, rng=random.Random(5))
+    assert report.killed_builds == 4
+    assert report.wrong == []
+    assert report.leftovers == 0, "a store build must remove the temporary folders of killed builds"
+
+
+def _open(out_dir: Path) -> None:
+    from ftgraph.engine import open_store
+
+    open_store(out_dir)
