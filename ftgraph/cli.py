@@ -161,3 +161,7 @@ from ftgraph.viz import viz_command  # noqa: E402
 
 cli.add_command(viz_command)
 cli.add_command(figures_command)
+
+from ftgraph.ingest.cli import ingest  # noqa: E402
+
+cli.add_command(ingest)

@@ -9,7 +9,7 @@ import click
 from rich.console import Console
 
 from ftgraph.build import Paths, project_root
-from ftgraph.clikit import user_errors
+from ftgraph.clikit import data_option, user_errors
 from ftgraph.ingest import sparql
 from ftgraph.ingest.article import (
     DEFAULT_MODEL,
@@ -28,8 +28,6 @@ from ftgraph.loader import load_dataset
 from ftgraph.progress import Progress
 
 stdout = Console(highlight=False, soft_wrap=True, markup=False)  # titles and names may hold [brackets]
-data_option = click.option("--data", "data_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
-                           help="Folder of curated YAML records (default: ./data).")
 dry_run_option = click.option("--dry-run", is_flag=True, help="Check and report; write nothing.")
 model_option = click.option("--model", default=DEFAULT_MODEL, show_default=True, help="spaCy French pipeline.")
 threshold_option = click.option("--threshold", type=click.FloatRange(0, 100), default=DEFAULT_THRESHOLD,
