@@ -12,6 +12,7 @@ reported, and the typed literals it returns are compared with those sent: some s
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -145,12 +146,27 @@ def altered_literals(sent: Iterable[ox.Triple], stored: Iterable[ox.Triple]) -> 
     return altered
 
 
+def staging_prefix(graph: str) -> str:
+    """The start of the IRIs of the temporary graphs of pushes to ``graph``."""
+    return f"urn:ftgraph:push:{hashlib.sha256(graph.encode('utf-8')).hexdigest()[:16]}:"
+
+
+def drop_leftovers(engine: RemoteEngine, prefix: str) -> None:
+    """Drop the temporary graphs (IRIs starting with ``prefix``) of earlier pushes that died before their
+    end: when the store or the network fails, a push cannot drop its own."""
+    rows = engine.select(f'SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?g), "{prefix}")) }}')
+    for row in rows:
+        engine.request(f"DROP SILENT GRAPH <{row['g']}>", update=True)
+
+
 def push_triples(engine: RemoteEngine, triples: list[ox.Triple], graph: str, *, progress: Progress,
                  batch_size: int = DEFAULT_BATCH_SIZE) -> PushResult:
     """Replace the named ``graph`` of the engine's endpoint by ``triples`` (see the module docstring)."""
     ox.NamedNode(graph)  # raises ValueError on an invalid IRI
     unique = list(dict.fromkeys(triples))
-    staging = f"urn:ftgraph:push:{uuid.uuid4().hex}"
+    prefix = staging_prefix(graph)
+    drop_leftovers(engine, prefix)
+    staging = prefix + uuid.uuid4().hex
     chunks = list(batches(unique, batch_size))
     try:
         for chunk in progress.iterate(chunks, f"push {len(unique)} triples", total=len(chunks)):
