@@ -154,7 +154,8 @@ def staging_prefix(graph: str) -> str:
 def drop_leftovers(engine: RemoteEngine, prefix: str) -> None:
     """Drop the temporary graphs (IRIs starting with ``prefix``) of earlier pushes that died before their
     end: when the store or the network fails, a push cannot drop its own."""
-    rows = engine.select(f'SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?g), "{prefix}")) }}')
+    rows = engine.select(f'SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} '
+                         f'FILTER(STRSTARTS(STR(?g), "{prefix}")) }}')
     for row in rows:
         engine.request(f"DROP SILENT GRAPH <{row['g']}>", update=True)
 
