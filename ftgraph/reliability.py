@@ -20,6 +20,7 @@ hypothesis is a test dependency: the ``fuzz`` command imports it when it runs.
 
 from __future__ import annotations
 
+import configparser
 import contextlib
 import copy
 import functools
@@ -29,8 +30,10 @@ import multiprocessing
 import os
 import random
 import re
+import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -918,3 +921,219 @@ def store_faults(out_dir: Path, *, rounds: int, kills: int, rng: random.Random) 
             report.wrong.append(f"store build killed: {problem}")
     report.leftovers = _store_leftovers(out_dir)
     return report
+
+
+# ------------------------------------------------------------------------ faults: a store dies in a push
+
+_PACKAGED_VIRTUOSO_INI = (Path("/etc/virtuoso-opensource-7/virtuoso.ini"),
+                          Path("/usr/share/virtuoso-opensource-7/virtuoso.ini"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class VirtuosoInstance:
+    """A Virtuoso (Debian ``virtuoso-opensource``) with its database in ``folder``, on free loopback
+    ports, that can be killed (SIGKILL, as by a crash or the OOM killer) and started again on the same
+    database. Updates go through ``/sparql-auth`` as a user created with the SPARQL_UPDATE role."""
+
+    user = "ftgraph"
+
+    def __init__(self, folder: Path) -> None:
+        self.server = _program("virtuoso-t")
+        self.client = _program("isql-vt")
+        self.folder = folder
+        self.sql_port, self.http_port = free_port(), free_port()
+        self.password = secrets.token_hex(12)
+        self._user_created = False
+        self.url = f"http://127.0.0.1:{self.http_port}"
+        self._write_ini()
+
+    def _write_ini(self) -> None:
+        source = next((path for path in _PACKAGED_VIRTUOSO_INI if path.is_file()), None)
+        if source is None:
+            raise FtgraphError("virtuoso.ini not found: install the Debian package virtuoso-opensource")
+        config = configparser.ConfigParser(strict=False, inline_comment_prefixes=(";",), interpolation=None)
+        config.optionxform = str  # type: ignore[assignment,method-assign]
+        config.read(source)
+        for section in ("Database", "TempDatabase"):
+            for key, value in config[section].items():
+                if value.startswith("/"):
+                    config[section][key] = str(self.folder / Path(value).name)
+        config["Parameters"]["ServerPort"] = f"127.0.0.1:{self.sql_port}"
+        config["Parameters"]["DirsAllowed"] = f"., {self.folder}"
+        config["HTTPServer"]["ServerPort"] = f"127.0.0.1:{self.http_port}"
+        self.folder.mkdir(parents=True, exist_ok=True)
+        with (self.folder / "virtuoso.ini").open("w") as handle:
+            config.write(handle)
+
+    def start(self) -> None:
+        """Start (or restart: it recovers from its transaction log) and wait until it answers."""
+        subprocess.run([self.server, "-c", str(self.folder / "virtuoso.ini"), "+wait"], cwd=self.folder, check=True,
+                       capture_output=True, timeout=300)
+        if not self._user_created:  # first start (the database is temporary and the ports loopback only)
+            self.isql(f"DB.DBA.USER_CREATE('{self.user}', '{self.password}'); GRANT SPARQL_UPDATE TO \"{self.user}\";")
+            self._user_created = True
+
+    def isql(self, statements: str) -> None:
+        subprocess.run([self.client, f"127.0.0.1:{self.sql_port}", "dba", "dba", f"exec={statements}"],
+                       check=True, capture_output=True, timeout=120)
+
+    def pid(self) -> int | None:
+        lock = self.folder / "virtuoso.lck"
+        match = re.search(r"VIRT_PID=(\d+)", lock.read_text()) if lock.is_file() else None
+        return int(match.group(1)) if match else None
+
+    def kill(self) -> None:
+        """SIGKILL the server and wait until it is gone."""
+        pid = self.pid()
+        if pid is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and Path(f"/proc/{pid}").exists():
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        """Shut down cleanly (isql), else kill."""
+        with contextlib.suppress(subprocess.SubprocessError, OSError):
+            self.isql("shutdown;")
+        deadline = time.monotonic() + 30
+        while (self.folder / "virtuoso.lck").exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        self.kill()
+
+    def writer(self, timeout: int = 60) -> Any:
+        from ftgraph.engine import Credentials, RemoteEngine
+
+        return RemoteEngine(f"{self.url}/sparql-auth", credentials=Credentials(self.user, self.password),
+                            timeout=timeout)
+
+    def __enter__(self) -> VirtuosoInstance:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _program(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        raise FtgraphError(f"'{name}' not found: install the Debian package virtuoso-opensource")
+    return path
+
+
+#: Temporary graphs of pushes (see :func:`ftgraph.push.staging_prefix`).
+_STAGING_GRAPHS = 'SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } FILTER(STRSTARTS(STR(?g), "urn:ftgraph:push:")) }'
+
+
+@dataclass
+class PushReport:
+    """Pushes during which the SPARQL store was killed, and the graph afterwards and after a re-run."""
+
+    trials: int = 0
+    failed_pushes: int = 0  #: pushes that ended in an error because the store died
+    after_kill: Counter[str] = field(default_factory=Counter)  #: previous graph, new graph, or mixed
+    exact_after_rerun: int = 0
+    wrong: list[str] = field(default_factory=list)  #: a mixed graph, or a re-run that did not end exact
+    staging_graphs_left: int = 0  #: temporary graphs of failed pushes still in the store
+    seconds: float = 0.0  #: duration of one uninterrupted push
+
+    @property
+    def ok(self) -> bool:
+        return not self.wrong and self.exact_after_rerun == self.trials
+
+
+def graph_triples(engine: Any, graph: str) -> set[ox.Triple]:
+    """Every triple of the named ``graph`` at a remote endpoint."""
+    return set(engine.construct(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"))
+
+
+def _push(instance: VirtuosoInstance, ntriples: bytes, graph: str, batch_size: int) -> None:
+    from ftgraph.push import push_triples
+
+    triples = [quad.triple for quad in ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES)]
+    push_triples(instance.writer(), triples, graph, progress=_quiet(), batch_size=batch_size)
+
+
+def _push_in_child(instance: VirtuosoInstance, ntriples: bytes, graph: str, batch_size: int) -> None:
+    """:func:`_push` whose clear errors (the store died) end the child with their exit code, quietly."""
+    try:
+        _push(instance, ntriples, graph, batch_size)
+    except FtgraphError as exc:
+        sys.exit(exc.exit_code)
+
+
+def push_faults(instance: VirtuosoInstance, versions: Sequence[bytes], graph: str, *, trials: int,
+                rng: random.Random, batch_size: int) -> PushReport:
+    """Kill the store (SIGKILL) at a random moment of ``trials`` pushes, restart it, and push again.
+
+    ``versions`` are N-Triples documents of two different graphs; each trial pushes the one that the
+    store does not hold. After the kill the named graph must be exactly the previous or the new
+    graph; after the re-run, exactly the new one."""
+    expected = [{quad.triple for quad in ox.parse(version, format=ox.RdfFormat.N_TRIPLES)} for version in versions]
+    report = PushReport()
+    started = time.perf_counter()
+    _push(instance, versions[0], graph, batch_size)
+    report.seconds = time.perf_counter() - started
+    current = 0
+    for trial in range(trials):
+        target = (current + 1) % len(versions)
+        child = Child.call(_push_in_child, instance, versions[target], graph, batch_size)
+        time.sleep(rng.uniform(0, 1.2 * report.seconds))
+        instance.kill()
+        report.failed_pushes += child.wait() != 0
+        report.trials += 1
+        instance.start()
+        found = graph_triples(instance.writer(), graph)
+        if found == expected[current]:
+            report.after_kill["previous graph"] += 1
+        elif found == expected[target]:
+            report.after_kill["new graph"] += 1
+        else:
+            report.after_kill["mixed"] += 1
+            report.wrong.append(f"trial {trial}: after the kill the graph holds {len(found)} triples, "
+                                f"{len(found & expected[target])} of the new graph and "
+                                f"{len(found & expected[current])} of the previous one")
+        _push(instance, versions[target], graph, batch_size)
+        found = graph_triples(instance.writer(), graph)
+        if found == expected[target]:
+            report.exact_after_rerun += 1
+        else:
+            report.wrong.append(f"trial {trial}: after the re-run the graph differs from the pushed one: "
+                                f"{len(expected[target] - found)} missing, {len(found - expected[target])} extra")
+        current = target
+    report.staging_graphs_left = len(instance.writer().select(_STAGING_GRAPHS))
+    return report
+
+
+def synthetic_versions(triples: int, seed: int) -> list[bytes]:
+    """Two N-Triples documents of about ``triples`` triples that share most of them, with literals that
+    are hard to carry through ``INSERT DATA`` (quotes, backslashes, line breaks, non-Latin scripts,
+    language tags, numbers)."""
+    rng = random.Random(seed)
+    texts = [t for t in NASTY_TEXT if t.strip() and "\x00" not in t] + ["ligne 1\nligne 2", 'guillemets "x"',
+                                                                        "barre \\ oblique", "東京", "Ωμέγα"]
+
+    def triple(index: int) -> ox.Triple:
+        subject = ox.NamedNode(f"https://w3id.org/ftgraph/test/s{index % 97}")
+        predicate = ox.NamedNode(f"https://w3id.org/ftgraph/test/p{index % 7}")
+        choice = rng.randrange(4)
+        if choice == 0:
+            obj: ox.NamedNode | ox.Literal = ox.NamedNode(f"https://w3id.org/ftgraph/test/o{index}")
+        elif choice == 1:
+            obj = ox.Literal(f"{rng.choice(texts)} {index}")
+        elif choice == 2:
+            obj = ox.Literal(f"{rng.choice(texts)} {index}", language=rng.choice(("fr", "en")))
+        else:
+            obj = ox.Literal(str(index), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))
+        return ox.Triple(subject, predicate, obj)
+
+    first = [triple(index) for index in range(triples)]
+    second = first[triples // 10:] + [triple(index) for index in range(triples, triples + triples // 5)]
+    return [b"".join(f"{t} .\n".encode() for t in version) for version in (first, second)]

@@ -20,15 +20,18 @@ from ftgraph.progress import Progress
 from ftgraph.reliability import (
     STORE_DAMAGES,
     Child,
+    VirtuosoInstance,
     damage_store,
     in_child,
     kill_builds,
     output_tree,
+    push_faults,
     store_answers,
     store_faults,
+    synthetic_versions,
 )
 
-from .conftest import ROOT
+from .conftest import ROOT, require_program
 from .test_build import MINIMAL_RECORDS, write_minimal
 
 EXTRA_RECORD = """\
@@ -127,3 +130,20 @@ def _open(out_dir: Path) -> None:
     from ftgraph.engine import open_store
 
     open_store(out_dir)
+
+
+# -- a SPARQL store killed during a push ------------------------------------------------------------
+
+
+@pytest.mark.virtuoso
+def test_a_push_interrupted_by_a_dying_store_can_be_rerun_to_the_exact_graph(tmp_path: Path) -> None:
+    require_program("virtuoso-t", "virtuoso-opensource")
+    require_program("isql-vt", "virtuoso-opensource")
+    with VirtuosoInstance(tmp_path / "virtuoso") as instance:
+        report = push_faults(instance, synthetic_versions(1500, seed=3), "https://w3id.org/ftgraph/graph/faults",
+                             trials=3, rng=random.Random(1), batch_size=50)
+    assert report.trials == 3
+    assert report.wrong == []
+    assert report.after_kill["previous graph"] + report.after_kill["new graph"] == 3
+    assert report.exact_after_rerun == 3
+    assert report.staging_graphs_left == 0, "the temporary graphs of the killed pushes must not pile up"
