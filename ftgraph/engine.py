@@ -69,6 +69,7 @@ __all__ = [
     "Value",
     "bind_parameters",
     "build_store",
+    "check_nesting",
     "check_syntax",
     "engine_for",
     "open_store",
@@ -221,7 +222,7 @@ def build_store(graph_nt: Path, store_dir: Path) -> Path:
 def _read_manifest(store_dir: Path) -> dict[str, Any] | None:
     try:
         manifest = json.loads((store_dir / _MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # missing, damaged
         return None
     return manifest if isinstance(manifest, dict) else None
 
@@ -485,10 +486,31 @@ def bind_parameters(query: str, params: Mapping[str, object]) -> str:
 _ERROR_AT = re.compile(r"error at (\d+):(\d+): (.*)", re.DOTALL)
 
 
+#: Deepest nesting of brackets a query may have. pyoxigraph's parser recurses once per level: a few
+#: thousand levels overflow its stack and the process dies (SIGSEGV); real queries stay under ten.
+MAX_NESTING = 200
+
+
+def check_nesting(query: str) -> None:
+    """Raise :class:`QuerySyntaxError` when ``query`` nests brackets (``{``, ``(``, ``[``) deeper than
+    :data:`MAX_NESTING`; call it before handing text to pyoxigraph's parser."""
+    depth = deepest = 0
+    for match in _tokens(query):
+        text = match.group()
+        if text in ("{", "(", "["):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif text in ("}", ")", "]"):
+            depth -= 1
+    if deepest > MAX_NESTING:
+        raise QuerySyntaxError(f"the query nests brackets {deepest} levels deep; the limit is {MAX_NESTING}")
+
+
 def check_syntax(query: str, line_offset: int = 0) -> None:
     """Raise :class:`QuerySyntaxError` (with line and column) when ``query`` is not SPARQL 1.1.
 
     ``line_offset``: lines added in front of the user's text (reported lines are the user's)."""
+    check_nesting(query)
     try:
         ox.Store().query(query)
     except SyntaxError as exc:
