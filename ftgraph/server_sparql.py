@@ -26,7 +26,7 @@ from pyparsing import ParseBaseException
 from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
 
-from ftgraph.engine import XSD, QuerySyntaxError, check_syntax
+from ftgraph.engine import XSD, QuerySyntaxError, check_nesting, check_syntax
 from ftgraph.namespaces import PREFIXES
 from ftgraph.server_pool import ClientError
 
@@ -294,6 +294,10 @@ class SparqlJob:
     named_graphs: tuple[str, ...] = ()
 
     def __call__(self, store: ox.Store) -> Answer:
+        try:
+            check_nesting(self.query)  # deeper, pyoxigraph's parser would crash the worker
+        except QuerySyntaxError as exc:
+            raise ClientError(400, str(exc)) from None
         check_read_only(self.query)
         options: dict[str, Any] = {}
         if self.default_graphs:
