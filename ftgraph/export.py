@@ -73,6 +73,8 @@ def load_context(ontology_dir: Path | None = None) -> dict[str, Any]:
         raise ExportError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     except json.JSONDecodeError as exc:
         raise ExportError(f"{path}:{exc.lineno}: invalid JSON: {exc.msg}") from None
+    except RecursionError:
+        raise ExportError(f"{path}: JSON nested too deeply") from None
     context = document.get("@context") if isinstance(document, dict) else None
     if not isinstance(context, dict):
         raise ExportError(f"{path}: expected an object with an '@context' object")
