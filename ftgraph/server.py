@@ -78,6 +78,8 @@ _SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no
 
 @dataclass(frozen=True)
 class ServerConfig:
+    """The options of ``ftgraph serve`` (see docs/server.md)."""
+
     out_dir: Path
     base_iri: str = DEFAULT_BASE_IRI
     timeout: float = 30.0
@@ -109,7 +111,11 @@ def library_entries(base_iri: str) -> list[LibraryEntry]:
     for query in queries.values():
         required = tuple(p.name for p in query.params if p.default is None)
         defaults = {p.name: p.default for p in query.params if p.default is not None}
-        bindings = {name: query.parameter(name).term(value, base_iri) for name, value in defaults.items()}
+        try:
+            bindings = {name: query.parameter(name).term(value, base_iri) for name, value in defaults.items()}
+        except FtgraphError as exc:
+            log.warning("library query %s not offered: %s", query.name, exc)
+            continue
         entries.append(LibraryEntry(query.name, query.title, query.question,
                                     bind_parameters(query.sparql(base_iri), bindings), required))
     return entries

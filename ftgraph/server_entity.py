@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -292,7 +292,8 @@ class EntityJob:
         return out
 
     @staticmethod
-    def _claims(claims: list[dict[str, Any]], namer: _Namer, numbers: Any) -> list[Fact]:
+    def _claims(claims: list[dict[str, Any]], namer: _Namer,
+                numbers: Callable[[Iterable[str]], tuple[int, ...]]) -> list[Fact]:
         """The values that are only claimed (statement nodes with ``ft:preferred false``)."""
         grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for row in claims:
