@@ -201,6 +201,7 @@ def build_store(graph_nt: Path, store_dir: Path) -> Path:
     """
     store_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{store_dir.name}.building-", dir=store_dir.parent))
+    staging.chmod(0o755)  # mkdtemp makes it private; the store is an output like the others
     try:
         store = ox.Store(str(staging / _DB))
         store.bulk_load(path=str(graph_nt), format=ox.RdfFormat.N_TRIPLES)
@@ -252,9 +253,9 @@ def _open_checked(store_dir: Path, manifest: dict[str, Any]) -> ox.Store | None:
 
 
 @contextlib.contextmanager
-def _lock(store_dir: Path) -> Iterator[None]:
-    store_dir.parent.mkdir(parents=True, exist_ok=True)
-    with open(store_dir.parent / f".{store_dir.name}.lock", "w") as handle:
+def _locked(graph_nt: Path) -> Iterator[None]:
+    """One process at a time checks or rebuilds the store of ``graph_nt`` (a lock on that file)."""
+    with open(graph_nt, "rb") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
@@ -272,7 +273,7 @@ def open_store(out_dir: Path) -> ox.Store:
     if not graph_nt.is_file():
         raise FtgraphError(f"{graph_nt}: no built graph; run `ftgraph build` (or `ftgraph run`) first")
     store_dir = out_dir / STORE_DIR
-    with _lock(store_dir):
+    with _locked(graph_nt):
         manifest = _read_manifest(store_dir)
         if manifest is not None and _is_current(manifest, graph_nt):
             store = _open_checked(store_dir, manifest)
