@@ -60,7 +60,7 @@
       }
       container.appendChild(list);
     }
-    container.appendChild(element("div", node.id, "iri"));
+    container.appendChild(element("div", node.iri || node.id, "iri"));
     return container;
   }
 
