@@ -242,7 +242,7 @@ class EntityJob:
         namer = _Namer(engine, self.base_iri)
         mentioned = {self.iri} | {term.value for row in (*facts, *incoming) for term in row
                                   if isinstance(term, ox.NamedNode)}
-        mentioned |= {row[name].value for row in (*claims, *terms) for name in ("p", "o", "t")
+        mentioned |= {row[name].value for row in (*claims, *terms) for name in ("p", "o", "t", "source")
                       if isinstance(row.get(name), ox.NamedNode)}
         namer.load(mentioned)
 
@@ -313,7 +313,8 @@ class EntityJob:
         for row in rows:
             by_term[row["t"].value].append(Fact(namer.predicate(row["p"].value), namer.value(row["o"])))
         prefix = self.iri + "#"
-        return [Term(iri[len(prefix):], namer.link(iri), facts) for iri, facts in sorted(by_term.items())]
+        return [Term(iri[len(prefix):], namer.link(iri), sorted(facts, key=lambda f: (f.predicate.label, str(f.value))))
+                for iri, facts in sorted(by_term.items())]
 
     def _network(self, facts: list[tuple[Any, Any]], incoming: list[tuple[Any, Any]], namer: _Namer) -> dict[str, Any]:
         """The entity and its labelled neighbours (ties only: no classes, sources or statements)."""

@@ -71,6 +71,17 @@ def real(real_out: Path) -> Iterator[str]:
         yield server.url
 
 
+def claim(node: URIRef, value: str, source: URIRef, preferred: str, note: str) -> list[str]:
+    """N-Triples of a statement node about thing/xss's founding date."""
+    rdf = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+    lines = [f"<{node}> <{rdf}type> <{rdf}Statement> .", f"<{node}> <{rdf}subject> <{TINY['thing/xss']}> .",
+             f"<{node}> <{rdf}predicate> <http://schema.org/foundingDate> .", f"<{node}> <{rdf}object> {value} .",
+             f"<{node}> <{PROV.wasDerivedFrom}> <{source}> .",
+             f'<{node}> <https://w3id.org/ftgraph/ontology#preferred> "{preferred}"'
+             f"^^<http://www.w3.org/2001/XMLSchema#boolean> ."]
+    return lines + ([f'<{node}> <{RDFS.comment}> "{note}" .'] if note else [])
+
+
 def write_tiny_graph(out: Path) -> Path:
     """A small graph under https://data.example.org/: a hostile label, a source, 300 filler triples."""
     lines = [
@@ -80,6 +91,13 @@ def write_tiny_graph(out: Path) -> Path:
         f"<{TINY['source/s1']}> <http://schema.org/url> <javascript:alert(1)> .",
         f"<{TINY['thing/other']}> <http://www.w3.org/ns/org#memberOf> <{TINY['thing/xss']}> .",
         f'<{TINY["thing/other"]}> <{RDFS.label}> "Other thing" .',
+        # A field with per-field sources and a conflict (see docs/data-format.md): 2008 preferred, by s2;
+        # 2009 given by s3 only.
+        f'<{TINY["thing/xss"]}> <http://schema.org/foundingDate> "2008" .',
+        *claim(TINY["thing/xss/claim/founded/1"], '"2008"', TINY["source/s2"], "true", ""),
+        *claim(TINY["thing/xss/claim/founded/2"], '"2009"', TINY["source/s3"], "false", "the registry says 2009"),
+        f'<{TINY["source/s2"]}> <http://purl.org/dc/terms/title> "Second source" .',
+        f'<{TINY["source/s3"]}> <http://purl.org/dc/terms/title> "Third source" .',
     ]
     lines += [f"<{TINY[f'filler/{i}']}> <{TINY['p']}> \"{i}\" ." for i in range(300)]
     out.mkdir(parents=True, exist_ok=True)
@@ -484,6 +502,28 @@ def test_the_html_page_shows_facts_with_their_sources(real: str) -> None:
                      r'(<a class="ref" href="#source-\d+">\[\d+\]</a>)+</td>', page)
     assert 'id="source-1"' in page and 'rel="noopener noreferrer"' in page
     assert 'href="/event/visit-axelle-lemaire-grenoble-2014-09-12"' in page  # incoming link, on this server
+
+
+def test_each_fact_cites_its_own_sources_and_conflicting_values_are_shown(tiny: str) -> None:
+    status, _, body = http(tiny + "thing/xss", headers={"Accept": "text/html"})
+    page = body.decode()
+    assert status == 200
+    numbers = {title: number for number, title in
+               re.findall(r'<li id="source-(\d+)"[^>]*><a href="[^"]*" title="[^"]*">([^<]+)</a>', page)}
+    assert set(numbers) == {"&lt;b&gt;not bold&lt;/b&gt;", "Second source", "Third source"}
+
+    def cited(row_pattern: str) -> set[str]:
+        row = re.search(row_pattern + r'.*?<td class="sources">(.*?)</td>', page, re.S)
+        assert row is not None, row_pattern
+        return set(re.findall(r"\[(\d+)\]", row[1]))
+
+    # The founding date's own statement cites s2; the label has no statement: the record's source s1.
+    assert cited(r"schema:foundingDate</a></td><td class=\"value\"><span class=\"literal\">2008") == {
+        numbers["Second source"]}
+    assert cited(r"rdfs:label</a></td>") == {numbers["&lt;b&gt;not bold&lt;/b&gt;"]}
+    claims = page[page.index('id="claims"'):]
+    assert "2009" in claims and "the registry says 2009" in claims
+    assert cited(r'id="claims".*?2009') == {numbers["Third source"]}
 
 
 def test_another_base_iri_is_served_by_its_paths(tiny: str) -> None:
