@@ -9,9 +9,22 @@ import click
 from rich.table import Table
 
 from ftgraph import pipeline
+from ftgraph.bench import bench
 from ftgraph.build import GRAPH_NT, Paths, build_graph, class_counts, property_counts
 from ftgraph.clikit import base_option, data_option, out_option, stderr, stdout, user_errors
+from ftgraph.coverage import coverage_command
+from ftgraph.docs import docs_command
+from ftgraph.export import export_command
+from ftgraph.figures import figures_command
+from ftgraph.ingest.cli import ingest
+from ftgraph.metrics_cli import metrics_command
 from ftgraph.progress import Progress
+from ftgraph.push import push
+from ftgraph.query import queries_command, query_command
+from ftgraph.release import release_command
+from ftgraph.server_cli import bench_serve_command, serve_command
+from ftgraph.synth import synth
+from ftgraph.viz import viz_command
 
 __all__ = ["base_option", "cli", "data_option", "main", "out_option", "stderr", "stdout", "user_errors"]
 
@@ -119,49 +132,9 @@ def main() -> None:
     cli(prog_name="ftgraph")
 
 
-from ftgraph.export import export_command  # noqa: E402
-from ftgraph.docs import docs_command  # noqa: E402
-from ftgraph.release import release_command  # noqa: E402
-
-cli.add_command(export_command)
-cli.add_command(release_command)
-cli.add_command(docs_command)
-
-from ftgraph.coverage import coverage_command  # noqa: E402
-from ftgraph.synth import synth  # noqa: E402
-
-cli.add_command(coverage_command)
-
-cli.add_command(synth)
-
-
-from ftgraph.push import push  # noqa: E402
-from ftgraph.query import queries_command, query_command  # noqa: E402
-
-cli.add_command(queries_command)
-cli.add_command(query_command)
-cli.add_command(push)
-
-from ftgraph.metrics_cli import metrics_command  # noqa: E402
-
-cli.add_command(metrics_command)
-
-
-from ftgraph.bench import bench  # noqa: E402
-
-cli.add_command(bench)
-
-from ftgraph.server_cli import bench_serve_command, serve_command  # noqa: E402
-
-cli.add_command(serve_command)
-cli.add_command(bench_serve_command)
-
-from ftgraph.figures import figures_command  # noqa: E402
-from ftgraph.viz import viz_command  # noqa: E402
-
-cli.add_command(viz_command)
-cli.add_command(figures_command)
-
-from ftgraph.ingest.cli import ingest  # noqa: E402
-
-cli.add_command(ingest)
+# Each stage's module defines its commands (with ftgraph.clikit); the group only gathers them.
+for _command in (
+    coverage_command, queries_command, query_command, push, metrics_command, viz_command, figures_command,
+    export_command, release_command, docs_command, serve_command, bench_serve_command, ingest, synth, bench,
+):
+    cli.add_command(_command)
