@@ -8,8 +8,9 @@ Method:
   CPU frequency, disk cache) hits all of them alike and cancels in the ratios. Times are medians of
   the rounds.
 - Each operation is timed inside the child (``time.perf_counter``, after a garbage collection). Peak
-  memory is the child's maximum resident set size (``ru_maxrss`` of ``wait4``): contenders never share
-  a heap.
+  memory is the child's own high-water resident set size (``VmHWM`` of ``/proc/PID/status``; not
+  ``ru_maxrss``, which on Linux starts from the parent's size at the fork): contenders never share a
+  heap.
 - Every operation of every contender has the same time cap. Python code (rdflib, networkx) is
   interrupted by an alarm; a call that stays in native code (pyoxigraph) past the cap gets its child
   killed by the parent, which starts a fresh child (reloading the graph) for the remaining operations.
@@ -315,6 +316,24 @@ def operations(contender: str, query_names: list[str]) -> list[str]:
 # ------------------------------------------------------------------------------------ child side
 
 
+def peak_rss(pid: int) -> int:
+    """The high-water resident set size of a live process, in bytes (``VmHWM``; 0 when unknown).
+
+    Elsewhere than Linux, ``ru_maxrss`` of the calling process (which may include its parent's size).
+    """
+    try:
+        status = Path(f"/proc/{pid}/status").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        if pid != os.getpid():
+            return 0
+        scale = 1 if sys.platform == "darwin" else 1024
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
 def _alarm(signum: int, frame: Any) -> None:
     raise OperationCapped
 
@@ -323,7 +342,7 @@ def worker(spec: dict[str, Any]) -> None:
     """Child process: load, then each operation of ``spec["operations"]``, one JSON line per event."""
 
     def say(**event: Any) -> None:
-        event["maxrss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        event["maxrss"] = peak_rss(os.getpid())
         sys.stdout.write(json.dumps(event) + "\n")
         sys.stdout.flush()
 
@@ -413,6 +432,7 @@ def run_child(contender: str, graph_nt: Path, todo: list[str], cap: float, sessi
             try:
                 line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
             except queue.Empty:
+                session.peak_rss = max(session.peak_rss, peak_rss(process.pid))
                 process.kill()
                 killed = True
                 break
@@ -442,9 +462,7 @@ def run_child(contender: str, graph_nt: Path, todo: list[str], cap: float, sessi
                 reason = f"load {session.outcomes[LOAD].status}"
                 session.outcomes.update({op: Outcome(NOT_RUN, detail=reason) for op in left})
                 left = []
-        _, status, usage = os.wait4(process.pid, 0)
-        process.returncode = os.waitstatus_to_exitcode(status)
-        session.peak_rss = max(session.peak_rss, usage.ru_maxrss * 1024)
+        process.wait()
         errors = process.stderr.read()
         if killed and current == "reload":
             session.outcomes.update({op: Outcome(NOT_RUN, detail="reload > cap") for op in left})
@@ -589,10 +607,30 @@ def time_curated_run() -> CuratedRun:
         return CuratedRun(wall, cpu, json.loads(output.strip().splitlines()[-1]))
 
 
+def measure_size(run: SizeRun, graph_nt: Path, contenders: tuple[str, ...], names: list[str], *, repeat: int,
+                 cap: float, progress: Progress) -> None:
+    """``repeat`` rounds of every contender on one graph, in rotating order; an operation capped in a
+    round is not run again (a contender whose load was capped is not run again at all)."""
+    capped: dict[str, set[str]] = {name: set() for name in contenders}
+    for round_index in range(repeat):
+        shift = round_index % len(contenders)
+        for contender in contenders[shift:] + contenders[:shift]:
+            if LOAD in capped[contender]:
+                continue
+            todo = [op for op in operations(contender, names) if op not in capped[contender]]
+            with progress.step(f"{run.label}: {contender}, round {round_index + 1}/{repeat}"):
+                session = run_session(contender, graph_nt, todo, cap)
+            for operation in capped[contender]:
+                session.outcomes[operation] = Outcome(CAPPED, detail="capped in an earlier round")
+            capped[contender] |= {op for op, outcome in session.outcomes.items() if outcome.status == CAPPED}
+            run.sessions.setdefault(contender, []).append(session)
+
+
 def run_benchmark(sizes: list[int], *, repeat: int, cap: float, seed: int, work: Path, curated: bool,
-                  progress: Progress, queries: list[str] | None = None) -> BenchResults:
-    """Generate each size, then run every contender ``repeat`` times at each, in rotating order;
-    ``queries``: the library queries to run (default: all)."""
+                  progress: Progress, queries: list[str] | None = None,
+                  contenders: tuple[str, ...] = CONTENDERS) -> BenchResults:
+    """Generate each size, then measure every contender at it (:func:`measure_size`); ``queries``: the
+    library queries to run (default: all)."""
     library = query.library()
     unknown = sorted(set(queries or ()) - set(library))
     if unknown:
@@ -612,17 +650,7 @@ def run_benchmark(sizes: list[int], *, repeat: int, cap: float, seed: int, work:
         described = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
         run = SizeRun(_size_label(size), described["triples"], described["records"])
         results.sizes.append(run)
-        capped: dict[str, set[str]] = {name: set() for name in CONTENDERS}
-        for round_index in range(repeat):
-            order = CONTENDERS[round_index % 3:] + CONTENDERS[:round_index % 3]
-            for contender in order:
-                todo = [op for op in operations(contender, names) if op not in capped[contender]]
-                with progress.step(f"{run.label}: {contender}, round {round_index + 1}/{repeat}"):
-                    session = run_session(contender, folder / GRAPH_NT, todo, cap)
-                for operation in capped[contender]:
-                    session.outcomes[operation] = Outcome(CAPPED, detail="capped in an earlier round")
-                capped[contender] |= {op for op, outcome in session.outcomes.items() if outcome.status == CAPPED}
-                run.sessions.setdefault(contender, []).append(session)
+        measure_size(run, folder / GRAPH_NT, contenders, names, repeat=repeat, cap=cap, progress=progress)
     return results
 
 
@@ -966,6 +994,10 @@ def _work_dir(work: Path | None) -> Iterator[Path]:
         yield Path(temporary)
 
 
+def _names(text: str) -> set[str]:
+    return {part.strip() for part in text.split(",") if part.strip()}
+
+
 def _sizes(ctx: click.Context, param: click.Parameter, value: str) -> list[int]:
     try:
         return [parse_size(part) for part in value.split(",") if part.strip()]
@@ -986,14 +1018,20 @@ def _sizes(ctx: click.Context, param: click.Parameter, value: str) -> list[int]:
 @click.option("--curated/--no-curated", default=True, show_default=True,
               help="Also time `ftgraph run` on the curated data.")
 @click.option("--queries", default="", help="Comma-separated library queries to run (default: all).")
+@click.option("--contenders", default=",".join(CONTENDERS), show_default=True,
+              help="Comma-separated contenders to run.")
 @click.pass_obj
 @user_errors
 def bench(progress: Progress, sizes: list[int], repeat: int, cap: float, seed: int, out: Path, work: Path | None,
-          curated: bool, queries: str) -> None:
+          curated: bool, queries: str, contenders: str) -> None:
     """Benchmark the project against rdflib and raw pyoxigraph on synthetic graphs; write docs/benchmarks.*."""
+    chosen = tuple(name for name in CONTENDERS if name in _names(contenders))
+    unknown = _names(contenders) - set(CONTENDERS)
+    if unknown or not chosen:
+        raise FtgraphError(f"--contenders {contenders!r}: expected some of {', '.join(CONTENDERS)}")
     with _work_dir(work) as folder:
         results = run_benchmark(sizes, repeat=repeat, cap=cap, seed=seed, work=folder, curated=curated,
-                                progress=progress, queries=[q.strip() for q in queries.split(",") if q.strip()])
+                                progress=progress, queries=sorted(_names(queries)), contenders=chosen)
     for path in write_outputs(results, out):
         click.echo(str(path))
     _, judged = verdicts(results)
