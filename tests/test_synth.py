@@ -17,7 +17,7 @@ from ftgraph.build import GRAPH_NT, Paths, build_graph, read_turtle, to_sorted_n
 from ftgraph.cli import cli
 from ftgraph.engine import EmbeddedEngine
 from ftgraph.projection import actor_graph, collapse, load_actor_data, metropole_graph
-from ftgraph.synth import MANIFEST, parse_size, synthesize
+from ftgraph.synth import MANIFEST, SortedLines, parse_size, synthesize
 from ftgraph.validate import validate_graph
 
 from .conftest import ROOT
@@ -43,6 +43,18 @@ def engine(synthetic: Path) -> EmbeddedEngine:
 def test_sizes_parse() -> None:
     assert [parse_size(text) for text in ("10k", "100K", "1M", "1.5M", "250000")] == [
         10_000, 100_000, 1_000_000, 1_500_000, 250_000]
+
+
+def test_lines_spilled_in_sorted_chunks_merge_into_one_sorted_distinct_file(tmp_path: Path) -> None:
+    lines = SortedLines(tmp_path / "out.nt", tmp_path, chunk_lines=3)
+    for line in ["<c> <p> <o> .", "<a> <p> <o> .", "<b> <p> \"é\" .", "<a> <p> <o> .", "<d> <p> <o> .",
+                 "<b> <p> \"e\" .", "<c> <p> <o> ."]:
+        lines.add(line)
+    assert len(lines.chunks) == 2  # two chunks on disk, one in memory
+    assert lines.close() == 5
+    assert (tmp_path / "out.nt").read_text(encoding="utf-8").splitlines() == [
+        "<a> <p> <o> .", '<b> <p> "e" .', '<b> <p> "é" .', "<c> <p> <o> .", "<d> <p> <o> ."]
+    assert not list(tmp_path.glob("chunk-*"))
 
 
 def test_same_seed_same_bytes_other_seed_other_graph(synthetic: Path, tmp_path: Path) -> None:
