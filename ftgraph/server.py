@@ -386,8 +386,12 @@ def serve(config: ServerConfig, host: str, port: int, *, quiet: bool = False, pr
             server.start()
         url = url_of(sock)
         print(f"ftgraph server: {url} (SPARQL endpoint {url}sparql, base IRI {config.base_iri})", flush=True)
+        # h11, not httptools: httptools keeps headers of any size in memory (a client sending an endless
+        # header grows the server without bound, ~1 MB per MB sent); h11 refuses a request line and headers
+        # longer than its limit (400).
         uvicorn_config = uvicorn.Config(server.app, log_level="warning" if quiet else "info", lifespan="on",
-                                        server_header=False)
+                                        server_header=False, http="h11",
+                                        h11_max_incomplete_event_size=config.max_request_bytes + 16 * 1024)
         uvicorn.Server(uvicorn_config).run(sockets=[sock])
     finally:
         server.close()
