@@ -19,6 +19,7 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import resource
 import signal
 import traceback
 from collections.abc import Callable
@@ -64,9 +65,19 @@ class ClientError(Exception):
         self.details = details or {}
 
 
-def _worker_main(conn: Connection, out_dir: Path) -> None:
-    """A worker's loop: open the store, then run each job received and send back its outcome."""
+def default_worker_memory(size: int) -> int:
+    """Bytes of memory each of ``size`` query workers may use: half the machine's memory, shared."""
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // (2 * size)
+
+
+def _worker_main(conn: Connection, out_dir: Path, memory: int) -> None:
+    """A worker's loop: open the store, then run each job received and send back its outcome.
+
+    The worker's data may not grow past ``memory`` bytes: a query that needs more (an ORDER BY over a
+    cross product, strings doubled in BINDs) fails to allocate, pyoxigraph aborts, and the pool reports
+    it and replaces the worker, instead of the machine running out of memory."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server, which stops its workers
+    resource.setrlimit(resource.RLIMIT_DATA, (memory, memory))
     try:
         store = open_store(out_dir)
     except Exception as exc:  # reported to the parent, which names it in its own error
@@ -96,10 +107,10 @@ class _Worker:
         self.conn = conn
 
     @classmethod
-    def start(cls, context: Any, out_dir: Path) -> _Worker:
+    def start(cls, context: Any, out_dir: Path, memory: int) -> _Worker:
         """Start a worker and wait until its store is open (raises FtgraphError when it cannot)."""
         parent_end, child_end = context.Pipe()
-        process = context.Process(target=_worker_main, args=(child_end, out_dir), name="ftgraph-query-worker",
+        process = context.Process(target=_worker_main, args=(child_end, out_dir, memory), name="ftgraph-query-worker",
                                   daemon=True)
         process.start()
         child_end.close()
@@ -142,11 +153,12 @@ class WorkerPool:
     replaced in the background.
     """
 
-    def __init__(self, out_dir: Path, size: int) -> None:
+    def __init__(self, out_dir: Path, size: int, memory: int | None = None) -> None:
         if size < 1:
             raise FtgraphError(f"--workers {size}: at least one query worker is needed")
         self.out_dir = out_dir
         self.size = size
+        self.memory = memory or default_worker_memory(size)  #: bytes per worker
         self._context = multiprocessing.get_context("forkserver")
         self._context.set_forkserver_preload(_PRELOAD)
         # Threads that wait for replies (one per busy worker) and start replacements.
@@ -159,7 +171,8 @@ class WorkerPool:
     def start(self) -> None:
         """Start every worker (in parallel) and wait until each has opened the store; call it before
         serving (it blocks)."""
-        pending = [self._threads.submit(_Worker.start, self._context, self.out_dir) for _ in range(self.size)]
+        pending = [self._threads.submit(_Worker.start, self._context, self.out_dir, self.memory)
+                   for _ in range(self.size)]
         failures = []
         for future in pending:
             try:
@@ -187,7 +200,7 @@ class WorkerPool:
             worker.conn.send(job)
             outcome = await loop.run_in_executor(self._threads, worker.reply, deadline - loop.time())
         except (EOFError, OSError, BrokenPipeError):
-            raise ClientError(500, "the query worker stopped unexpectedly") from None
+            raise self._died(worker) from None
         finally:
             # No outcome (deadline, crash, cancelled request): the worker may still be running: kill it.
             if outcome is None:
@@ -201,6 +214,15 @@ class WorkerPool:
         if status == "client-error":
             raise value
         return value
+
+    def _died(self, worker: _Worker) -> ClientError:
+        """The error for a worker that died in a job: out of memory (pyoxigraph aborts when an allocation
+        fails) or a crash."""
+        worker.process.join(5)
+        if worker.process.exitcode == -signal.SIGABRT:
+            return ClientError(503, f"the query needed more memory than the server's limit of {self.memory >> 20} MB "
+                                    "per query and was stopped; narrow it (LIMIT, more specific patterns)")
+        return ClientError(500, "the query worker stopped unexpectedly")
 
     def _replace(self, worker: _Worker) -> None:
         """Kill ``worker`` and start another one in the background."""
@@ -216,7 +238,8 @@ class WorkerPool:
         loop = asyncio.get_running_loop()
         while not self._closed:
             try:
-                worker = await loop.run_in_executor(self._threads, _Worker.start, self._context, self.out_dir)
+                worker = await loop.run_in_executor(self._threads, _Worker.start, self._context, self.out_dir,
+                                                   self.memory)
             except FtgraphError as exc:
                 log.error("could not replace a query worker (retrying in 1 s): %s", exc)
                 await asyncio.sleep(1)
