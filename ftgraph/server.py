@@ -87,6 +87,7 @@ class ServerConfig:
     max_rows: int = 100_000
     max_request_bytes: int = 256 * 1024
     max_links: int = 500  #: incoming links listed on an entity page
+    worker_memory: int | None = None  #: bytes per query worker (None: half the RAM, shared among them)
 
 
 @dataclass(frozen=True)
@@ -134,7 +135,7 @@ class SparqlServer:
                                "so it must end with '/'")
         check_base_iri(config.base_iri)
         self.config = config
-        self.pool = WorkerPool(config.out_dir, config.workers)
+        self.pool = WorkerPool(config.out_dir, config.workers, config.worker_memory)
         self.triples = 0
         self.library: list[LibraryEntry] = []
         self.templates = jinja2.Environment(loader=jinja2.PackageLoader("ftgraph", "templates/server"),
