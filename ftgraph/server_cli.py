@@ -29,16 +29,20 @@ __all__ = ["bench_serve_command", "serve_command"]
               help="Rows (or triples) per result; longer results are cut (header X-SPARQL-MaxRows).")
 @click.option("--max-request-bytes", type=click.IntRange(min=1024), default=256 * 1024, show_default=True,
               help="Largest request body or URL query string.")
+@click.option("--worker-memory", type=click.IntRange(min=256), default=None,
+              help="Megabytes of memory a query worker may use; a query needing more is stopped "
+                   "(default: half the machine's memory, shared among the workers).")
 @out_option
 @click.pass_obj
 @user_errors
 def serve_command(progress: Progress, host: str, port: int, base_iri: str, timeout: float, workers: int,
-                  max_rows: int, max_request_bytes: int, out_dir: Path | None) -> None:
+                  max_rows: int, max_request_bytes: int, worker_memory: int | None, out_dir: Path | None) -> None:
     """Serve the graph: SPARQL endpoint at /sparql, query page at /, every entity IRI by its path
     (BASE-IRI/x/y is served at /x/y)."""
     from ftgraph.server import ServerConfig, serve
 
-    config = ServerConfig(Paths.default(out=out_dir).out, base_iri, timeout, workers, max_rows, max_request_bytes)
+    config = ServerConfig(Paths.default(out=out_dir).out, base_iri, timeout, workers, max_rows, max_request_bytes,
+                          worker_memory=worker_memory << 20 if worker_memory else None)
     serve(config, host, port, quiet=progress.quiet, progress=progress)
 
 
