@@ -556,52 +556,67 @@ def write_pages(context: Context, files: Mapping[Path, str | None], *, as_of: dt
 
 # Index of the run's outputs ------------------------------------------------------------------------
 
-#: What a file is, by its extension (for the index page).
+#: What a file is and its format, by extension (for the index page).
 FILE_KINDS = {
-    ".html": "web page", ".nt": "RDF, N-Triples", ".ttl": "RDF, Turtle", ".jsonld": "RDF, JSON-LD",
-    ".trig": "RDF, TriG", ".nq": "RDF, N-Quads", ".rdf": "RDF/XML", ".csv": "table, CSV", ".tsv": "table, TSV",
-    ".json": "JSON", ".png": "figure, PNG", ".svg": "figure, SVG", ".pdf": "PDF", ".md": "text, Markdown",
-    ".txt": "text", ".rq": "SPARQL query",
+    ".html": ("web page", "HTML"), ".nt": ("RDF", "N-Triples"), ".ttl": ("RDF", "Turtle"),
+    ".jsonld": ("RDF", "JSON-LD"), ".trig": ("RDF", "TriG"), ".nq": ("RDF", "N-Quads"), ".rdf": ("RDF", "RDF/XML"),
+    ".csv": ("table", "CSV"), ".tsv": ("table", "TSV"), ".json": ("data", "JSON"), ".png": ("figure", "PNG"),
+    ".svg": ("figure", "SVG"), ".pdf": ("document", "PDF"), ".md": ("text", "Markdown"), ".txt": ("text", "text"),
+    ".rq": ("SPARQL query", "SPARQL"),
 }
 #: Folders listed as one entry (internal files of a program, not outputs to open one by one).
 OPAQUE_DIRS = {STORE_DIR: "embedded SPARQL store (pyoxigraph), used by `ftgraph query`"}
+#: Folders shown first in the index, in this order; the others follow alphabetically.
+FIRST_FOLDERS = (VIZ_DIR, "figures")
 
 
 @dataclass(frozen=True)
 class Entry:
-    path: str  #: relative to ``out/``, with ``/``
+    """One output of the index: the files that share a name in different formats, or an opaque folder."""
+
+    name: str  #: relative to ``out/``, without the extension
+    links: tuple[tuple[str, str], ...]  #: (format, relative path with ``/``)
     kind: str
     size: int
 
 
-def _size(path: Path) -> int:
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) if path.is_dir() else path.stat().st_size
+def _entry(name: str, files: list[Path], out_dir: Path) -> Entry:
+    kinds = dict.fromkeys(FILE_KINDS.get(path.suffix, ("file", path.suffix.lstrip(".") or "file"))[0]
+                          for path in files)
+    links = tuple((FILE_KINDS.get(path.suffix, ("", path.suffix.lstrip(".").upper() or "file"))[1],
+                   path.relative_to(out_dir).as_posix()) for path in files)
+    return Entry(name, links, ", ".join(kinds), sum(path.stat().st_size for path in files))
 
 
 def list_outputs(out_dir: Path) -> dict[str, list[Entry]]:
-    """Every output in ``out_dir`` grouped by top folder (``""``: files at the top), hidden files left out."""
-    groups: dict[str, list[Entry]] = {}
+    """Every output in ``out_dir`` by top folder (``""``: the top), hidden files and the index left out.
+    Files that differ only by extension (``x.png``, ``x.svg``) make one entry."""
+    stems: dict[str, dict[str, list[Path]]] = {}
+    opaque: list[Entry] = []
     for path in sorted(out_dir.rglob("*")):
         relative = path.relative_to(out_dir)
         if any(part.startswith(".") for part in relative.parts) or relative.as_posix() == INDEX_PAGE:
             continue
-        top = relative.parts[0] if len(relative.parts) > 1 else ""
         if relative.parts[0] in OPAQUE_DIRS:
             if len(relative.parts) == 1:
-                groups.setdefault("", []).append(Entry(relative.as_posix() + "/", OPAQUE_DIRS[relative.parts[0]],
-                                                       _size(path)))
-            continue
-        if path.is_file():
-            groups.setdefault(top, []).append(Entry(relative.as_posix(), FILE_KINDS.get(path.suffix, "file"),
-                                                    path.stat().st_size))
-    return dict(sorted(groups.items()))
+                size = sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+                opaque.append(Entry(relative.as_posix() + "/", (("folder", relative.as_posix() + "/"),),
+                                    OPAQUE_DIRS[relative.parts[0]], size))
+        elif path.is_file():
+            top = relative.parts[0] if len(relative.parts) > 1 else ""
+            stem = relative.with_suffix("").as_posix()
+            stems.setdefault(top, {}).setdefault(stem, []).append(path)
+    groups = {top: [_entry(stem, files, out_dir) for stem, files in entries.items()] for top, entries in stems.items()}
+    groups.setdefault("", []).extend(opaque)
+    order = {folder: rank for rank, folder in enumerate(("", *FIRST_FOLDERS))}
+    return {top: groups[top] for top in sorted(groups, key=lambda top: (order.get(top, len(order)), top))}
 
 
 def write_index(out_dir: Path, titles: Mapping[str, str] | None = None) -> Path:
     """``out_dir/index.html``: a link to every output present in ``out_dir``, by folder.
 
-    ``titles`` gives a readable title for some files (relative path → title), e.g. the pages'
-    metropole names.
+    ``titles`` gives a readable title to some entries (relative path without extension → title),
+    e.g. the pages' metropole names.
     """
     html = _environment().get_template(INDEX_TEMPLATE).render(groups=list_outputs(out_dir), titles=titles or {},
                                                               page_css=Markup(static_text("network.css")))
@@ -630,7 +645,7 @@ def outputs_stage(built: BuiltGraph, out_dir: Path, progress: Progress) -> list[
     targets = [None, *labelled_metropoles(engine)]
     pages = write_pages(context, {out_dir / VIZ_DIR / page_file(t): t for t in targets}, progress=progress)
     drawn = stage_figures(engine, context, out_dir, progress)
-    titles = {path.relative_to(out_dir).as_posix(): title for path, title in pages.items()}
+    titles = {path.relative_to(out_dir).with_suffix("").as_posix(): title for path, title in pages.items()}
     return [*pages, *drawn, write_index(out_dir, titles)]
 
 

@@ -406,13 +406,16 @@ def test_index_links_every_output(tmp_path: Path) -> None:
     for name in files:
         (out / name).parent.mkdir(parents=True, exist_ok=True)
         (out / name).write_text("x", encoding="utf-8")
-    index = viz.write_index(out, {"viz/national.html": "National <network>"})
+    index = viz.write_index(out, {"viz/national": "National <network>"})
     html = index.read_text(encoding="utf-8")
     targets = sorted(unquote(href) for href in re.findall(r'href="([^"]+)"', html))
     assert targets == sorted(["graph.nt", "viz/national.html", "viz/french-tech-grenoble.html",
                               "figures/federation-index.svg", "metrics/métropoles & co.csv", f"{STORE_DIR}/"])
     assert all((out / target).exists() for target in targets)
-    assert "National &lt;network&gt;" in html and "&amp; co.csv" in html
+    assert "National &lt;network&gt;" in html and "métropoles &amp; co" in html
+    groups = viz.list_outputs(out)
+    assert list(groups) == ["", "viz", "figures", "metrics"]
+    assert [entry.name for entry in groups[""]] == ["graph", f"{STORE_DIR}/"]
 
 
 def test_outputs_stage_is_last() -> None:
