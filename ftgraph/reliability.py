@@ -24,6 +24,7 @@ import configparser
 import contextlib
 import copy
 import functools
+import http.client
 import io
 import json
 import multiprocessing
@@ -36,6 +37,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import traceback
 from collections import Counter
@@ -44,6 +46,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlencode, urlsplit
 
 import pyoxigraph as ox
 import yaml
@@ -544,7 +547,7 @@ SYNTAX_TOKENS = (b":", b"- ", b"-", b"[", b"]", b"{", b"}", b",", b"&a ", b"*a",
 
 def byte_mutations(original: bytes) -> SearchStrategy[bytes]:
     """``original`` after one to four textual mutations: truncation, deletion, insertion of syntax
-    tokens or random bytes, line duplication, swaps and re-indentation."""
+    tokens or random bytes, deep nesting, line duplication, swaps and re-indentation."""
     st = _strategies()
 
     @st.composite
@@ -554,13 +557,16 @@ def byte_mutations(original: bytes) -> SearchStrategy[bytes]:
             size = len(content)
             at = draw(st.integers(0, size))
             operation = draw(st.sampled_from(("truncate", "delete", "insert-token", "insert-bytes", "replace-byte",
-                                              "duplicate-line", "swap-lines", "indent")))
+                                              "duplicate-line", "swap-lines", "indent", "nest")))
             if operation == "truncate":
                 content = content[:at]
             elif operation == "delete":
                 content = content[:at] + content[at + draw(st.integers(1, 40)):]
             elif operation == "insert-token":
                 content = content[:at] + draw(st.sampled_from(SYNTAX_TOKENS)) + content[at:]
+            elif operation == "nest":  # deep nesting: parsers that recurse per level overflow their stack
+                opening = draw(st.sampled_from((b"(", b"[", b"{", b"{ ", b"[ <urn:x:p> ", b"- ", b"  - ")))
+                content = content[:at] + opening * draw(st.integers(1, 20_000)) + content[at:]
             elif operation == "insert-bytes":
                 content = content[:at] + draw(st.binary(min_size=1, max_size=8)) + content[at:]
             elif operation == "replace-byte" and size:
@@ -1137,3 +1143,340 @@ def synthetic_versions(triples: int, seed: int) -> list[bytes]:
     first = [triple(index) for index in range(triples)]
     second = first[triples // 10:] + [triple(index) for index in range(triples, triples + triples // 5)]
     return [b"".join(f"{t} .\n".encode() for t in version) for version in (first, second)]
+
+
+# ------------------------------------------------------------------------------ the server under attack
+
+#: An entity whose data carries script payloads, added to the served graph (path under the base IRI).
+HOSTILE_ENTITY = "org/reliability-hostile"
+SCRIPT_PAYLOADS = ('<script>alert("label")</script>', '"><img src=x onerror=alert("alt")>',
+                   "</script><script>alert('note')</script>", "{{7*7}}${7*7}")
+#: Text that must never come back from the server: file contents that path traversal would reveal.
+_SECRETS = (b"root:x:0:0", b"[project]", b"import ", b"BEGIN")
+_RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+
+
+def hostile_graph(graph_nt: bytes, base_iri: str) -> bytes:
+    """``graph_nt`` plus an organisation (:data:`HOSTILE_ENTITY`) whose label, alternative name, note and
+    source carry script payloads, as curated records could."""
+    entity, source = ox.NamedNode(base_iri + HOSTILE_ENTITY), ox.NamedNode(base_iri + "source/reliability-hostile")
+    label, alt, note, title = (ox.Literal(text) for text in SCRIPT_PAYLOADS)
+    triples = [
+        ox.Triple(entity, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+                  ox.NamedNode("http://www.w3.org/ns/org#Organization")),
+        ox.Triple(entity, ox.NamedNode(_RDFS_LABEL), label),
+        ox.Triple(entity, ox.NamedNode("http://www.w3.org/2004/02/skos/core#altLabel"), alt),
+        ox.Triple(entity, ox.NamedNode("http://www.w3.org/2004/02/skos/core#editorialNote"), note),
+        ox.Triple(entity, ox.NamedNode("http://www.w3.org/ns/prov#wasDerivedFrom"), source),
+        ox.Triple(source, ox.NamedNode("http://purl.org/dc/terms/title"), title),
+        ox.Triple(source, ox.NamedNode("http://schema.org/url"), ox.NamedNode("javascript:alert(1)")),
+    ]
+    return graph_nt + b"".join(f"{triple} .\n".encode() for triple in triples)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the server answered to one raw request (status 0: it closed the connection first)."""
+
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+    seconds: float
+
+    def header(self, name: str) -> str | None:
+        return next((value for key, value in self.headers if key.lower() == name.lower()), None)
+
+
+def send(address: tuple[str, int], request: bytes, timeout: float) -> Reply:
+    """Send raw bytes as one HTTP request and read the answer (the server may refuse before reading all)."""
+    started = time.perf_counter()
+    with socket.create_connection(address, timeout=timeout) as sock:
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            sock.sendall(request)
+        response = http.client.HTTPResponse(sock)
+        try:
+            response.begin()
+            body = response.read()
+        except (http.client.HTTPException, ConnectionResetError, TimeoutError) as exc:
+            if isinstance(exc, TimeoutError):
+                return Reply(-1, [], b"", time.perf_counter() - started)
+            if not response.status:
+                return Reply(0, [], b"", time.perf_counter() - started)
+            body = b""
+        return Reply(response.status, response.getheaders(), body, time.perf_counter() - started)
+
+
+def http_request(method: str, target: str, *, headers: Mapping[str, str] | None = None, body: bytes = b"",
+                 raw_target: bytes | None = None) -> bytes:
+    """The bytes of an HTTP/1.1 request (``raw_target`` is sent as is: dot segments, bad escapes)."""
+    lines = [f"{method} ".encode() + (raw_target or target.encode()) + b" HTTP/1.1", b"Host: 127.0.0.1",
+             b"Connection: close"]
+    lines += [f"{name}: {value}".encode() for name, value in (headers or {}).items()]
+    if body and not any(name.lower() in ("content-length", "transfer-encoding") for name in headers or {}):
+        lines.append(f"Content-Length: {len(body)}".encode())
+    return b"\r\n".join(lines) + b"\r\n\r\n" + body
+
+
+def _query(text: str, accept: str = "application/sparql-results+json") -> bytes:
+    body = urlencode({"query": text}).encode()
+    return http_request("POST", "/sparql", body=body, headers={
+        "Content-Type": "application/x-www-form-urlencoded", "Accept": accept})
+
+
+Check = Callable[[Reply], str | None]
+
+
+def _short_error(*statuses: int) -> Check:
+    """Refused with one of ``statuses`` (0: connection closed), a short answer without a traceback."""
+    def check(reply: Reply) -> str | None:
+        if reply.status not in statuses:
+            return f"HTTP {reply.status}, expected {' or '.join(map(str, statuses))}"
+        if b"Traceback" in reply.body or len(reply.body) > 4096:
+            return f"HTTP {reply.status} with a long answer or a traceback: {reply.body[:120]!r}"
+        return None
+    return check
+
+
+def _contained(timeout: float) -> Check:
+    """A pathological query: answered (cut at the row cap) or stopped (503), never a crash (500), and
+    within the time limit."""
+    def check(reply: Reply) -> str | None:
+        if reply.status not in (200, 400, 503):
+            return f"HTTP {reply.status}: {reply.body[:160]!r}"
+        if reply.seconds > timeout + 10:
+            return f"answered after {reply.seconds:.1f} s, the limit is {timeout:g} s"
+        return None
+    return check
+
+
+def _not_served(reply: Reply) -> str | None:
+    """Path traversal: refused, and no file content in the answer."""
+    if reply.status not in (400, 404):
+        return f"HTTP {reply.status}"
+    leaked = [secret for secret in _SECRETS if secret in reply.body]
+    return f"the answer holds {leaked}" if leaked else None
+
+
+def _no_injected_header(reply: Reply) -> str | None:
+    if reply.header("X-Injected") is not None:
+        return "the response carries the injected header"
+    if any("\r" in value or "\n" in value for _, value in reply.headers):
+        return "a response header holds a line break"
+    return None if reply.status in (200, 400, 404, 406) else f"HTTP {reply.status}"
+
+
+def _escaped_page(reply: Reply) -> str | None:
+    """An entity page showing the payloads as text: escaped, and a policy that forbids inline scripts."""
+    if reply.status != 200:
+        return f"HTTP {reply.status}"
+    page = reply.body.decode("utf-8", "replace")
+    raw = [payload for payload in SCRIPT_PAYLOADS[:3] if payload in page]
+    if raw:
+        return f"payload shown as markup: {raw[0]!r}"
+    if "&lt;script&gt;" not in page:
+        return "the payloads are not on the page (escaped) at all"
+    if 'href="javascript:' in page:
+        return "a javascript: link"
+    policy = reply.header("Content-Security-Policy") or ""
+    return None if "script-src 'self'" in policy else f"no script policy: {policy!r}"
+
+
+def _reflection_escaped(reply: Reply) -> str | None:
+    if b"<script>alert" in reply.body:
+        return "the request's script is reflected as markup"
+    return None if reply.status in (200, 303, 400, 404, 406) else f"HTTP {reply.status}"
+
+
+@dataclass(frozen=True)
+class Attack:
+    kind: str
+    name: str
+    request: bytes
+    check: Check
+
+
+def attacks(*, timeout: float, max_request_bytes: int, listener_port: int) -> list[Attack]:
+    """Hostile requests, each with what the server must do with it."""
+    too_big = max_request_bytes + 1024
+    listener = f"http://127.0.0.1:{listener_port}/sparql"
+    sparql_form = {"Content-Type": "application/x-www-form-urlencoded"}
+    deep = "SELECT * WHERE { FILTER(" + "(" * 5_000 + "1" + ")" * 5_000 + ") }"  # pyoxigraph would crash
+    doubling = ('SELECT (STRLEN(?a40) AS ?n) WHERE { BIND("0123456789" AS ?a0) '
+                + " ".join(f"BIND(CONCAT(?a{i}, ?a{i}) AS ?a{i + 1})" for i in range(40)) + " }")
+    entity = "/" + HOSTILE_ENTITY
+    listing: list[tuple[str, str, bytes, Check]] = [
+        ("oversized", "request body over the limit", http_request(
+            "POST", "/sparql", body=b"query=" + b"a" * too_big, headers=sparql_form), _short_error(413, 0)),
+        ("oversized", "chunked body over the limit", http_request(
+            "POST", "/sparql", body=(b"4000\r\n" + b"a" * 0x4000 + b"\r\n") * (too_big // 0x4000 + 1) + b"0\r\n\r\n",
+            headers={"Content-Type": "application/sparql-query", "Transfer-Encoding": "chunked"}),
+         _short_error(413, 0)),
+        ("oversized", "declared length over the limit", http_request(
+            "POST", "/sparql", body=b"ASK {}", headers={"Content-Type": "application/sparql-query",
+                                                        "Content-Length": str(10 * too_big)}), _short_error(413, 0)),
+        ("oversized", "URL over the limit", http_request("GET", "/sparql?query=" + "a" * too_big),
+         _short_error(400, 414, 0)),
+        ("oversized", "a 2 MB header", http_request("GET", "/sparql", headers={"X-Big": "a" * (2 << 20)}),
+         _short_error(400, 431, 0)),
+        ("oversized", "10,000 headers", http_request("GET", "/sparql", headers={f"X-H{i}": "v" for i in range(10_000)}),
+         _short_error(200, 400, 431, 0)),
+        ("malformed", "syntax error", _query("SELECT ?s WHERE { ?s ?p }"), _short_error(400)),
+        ("malformed", "brackets nested 5,000 deep", _query(deep), _short_error(400)),
+        ("malformed", "body not UTF-8", http_request("POST", "/sparql", body=b"\xff\xfeASK {}",
+                                                     headers={"Content-Type": "application/sparql-query"}),
+         _short_error(400)),
+        ("malformed", "unknown body type", http_request("POST", "/sparql", body=b"ASK {}",
+                                                        headers={"Content-Type": "text/plain"}), _short_error(415)),
+        ("malformed", "not HTTP", b"GARBAGE\r\n\r\n", _short_error(400, 0)),
+        ("malformed", "an Accept header of garbage", http_request(
+            "GET", "/sparql?query=ASK%7B%7D", headers={"Accept": ";;;q=abc,*/*;q=-1, \x01"}),
+         _short_error(200, 400, 406)),
+        ("pathological", "ORDER BY over a cross product", _query(
+            "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f"), _contained(timeout)),
+        ("pathological", "three-way cross product", _query(
+            "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"), _contained(timeout)),
+        ("pathological", "closure of every property both ways", _query(
+            "SELECT (COUNT(*) AS ?n) WHERE { ?s (!<urn:x:none>|^!<urn:x:none>)* ?o }"), _contained(timeout)),
+        ("pathological", "deep property path", _query(
+            "SELECT * WHERE { ?s (<http://www.w3.org/ns/org#memberOf>|^<http://www.w3.org/ns/org#memberOf>)+/"
+            "(!<urn:x>)*/(^!<urn:x>)* ?o } ORDER BY ?o"), _contained(timeout)),
+        ("pathological", "string doubled forty times", _query(doubling), _contained(timeout)),
+        ("pathological", "GROUP_CONCAT of a cross product", _query(
+            "SELECT (GROUP_CONCAT(STR(?o)) AS ?all) WHERE { ?a ?b ?c . ?s ?p ?o }"), _contained(timeout)),
+        ("pathological", "CONSTRUCT of a cross product", _query(
+            "CONSTRUCT { ?a ?b ?f } WHERE { ?a ?b ?c . ?d ?e ?f }", "application/n-triples"), _contained(timeout)),
+        ("update", "update parameter", http_request("POST", "/sparql", body=urlencode(
+            {"update": "DROP ALL"}).encode(), headers=sparql_form), _short_error(403)),
+        ("update", "update body", http_request("POST", "/sparql", body=b"CLEAR DEFAULT", headers={
+            "Content-Type": "application/sparql-update"}), _short_error(403)),
+        ("update", "INSERT DATA as a query", _query('INSERT DATA { <urn:x:s> <urn:x:p> "x" }'), _short_error(403)),
+        ("update", "LOAD a local file", _query("LOAD <file:///etc/passwd>"), _short_error(403)),
+        ("update", "SERVICE", _query(f"SELECT * WHERE {{ SERVICE <{listener}> {{ ?s ?p ?o }} }}"), _short_error(403)),
+        ("update", "SERVICE in OPTIONAL in a sub-query", _query(
+            f"SELECT * WHERE {{ {{ SELECT ?s WHERE {{ ?s ?p ?o OPTIONAL {{ SERVICE SILENT <{listener}> "
+            "{ ?s ?q ?r } } } LIMIT 1 } }"), _short_error(403)),
+        ("update", "SERVICE in FILTER EXISTS, keyword escaped", _query(
+            f"SELECT * WHERE {{ ?s ?p ?o FILTER EXISTS {{ \\u0053ERVICE <{listener}> {{ ?s ?p ?o }} }} }} LIMIT 1"),
+         _short_error(400, 403)),
+    ]
+    for raw in (b"/static/../../../../etc/passwd", b"/static/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+                b"/static/..%2f..%2f..%2fpyproject.toml", b"/static//etc/passwd", b"/static/%252e%252e/server.py",
+                b"/static/server/..%5c..%5c..%5cserver.py", b"/static/.%2e/.%2e/.%2e/pyproject.toml",
+                b"/..%2f..%2f..%2fetc/passwd.ttl", b"/static/server/%00../../pyproject.toml"):
+        listing.append(("traversal", raw.decode(), http_request("GET", "", raw_target=raw), _not_served))
+    for raw in (b"/org/x%0d%0aX-Injected:%20yes", b"/org/x%0d%0aX-Injected:%20yes.ttl",
+                b"/sparql?query=ASK%7B%7D&format=json%0d%0aX-Injected:%20yes", b"/org/x%0aX-Injected:%20yes.html"):
+        listing.append(("header injection", raw.decode(), http_request("GET", "", raw_target=raw), _no_injected_header))
+    listing += [
+        ("script injection", "entity page of data holding scripts", http_request(
+            "GET", entity, headers={"Accept": "text/html"}), _escaped_page),
+        ("script injection", "script in the query page's URL", http_request(
+            "GET", "/?query=" + quote("</script><script>alert(1)</script>"), headers={"Accept": "text/html"}),
+         _reflection_escaped),
+        ("script injection", "script in an unknown entity's path", http_request(
+            "GET", "", raw_target=b"/org/%3Cscript%3Ealert(1)%3C%2Fscript%3E", headers={"Accept": "text/html"}),
+         _reflection_escaped),
+        ("script injection", "script in a syntax error",
+         _query("SELECT <script>alert(1)</script> WHERE {}", "text/html"), _reflection_escaped),
+    ]
+    return [Attack(kind, name, request, check) for kind, name, request, check in listing]
+
+
+class Listener:
+    """A loopback TCP listener that counts the connections made to it (a query must never make one)."""
+
+    def __init__(self) -> None:
+        self.socket = socket.create_server(("127.0.0.1", 0))
+        self.port = int(self.socket.getsockname()[1])
+        self.connections = 0
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                connection, _ = self.socket.accept()
+                self.connections += 1
+                connection.close()
+
+    def close(self) -> None:
+        self.socket.close()
+
+
+class MemorySampler:
+    """The resident memory of a process and its children (the query workers), sampled ten times a second."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.baseline = self.current()
+        self.peak = self.baseline
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def current(self) -> int:
+        import psutil
+
+        try:
+            root = psutil.Process(self.pid)
+            processes = [root, *root.children(recursive=True)]
+        except psutil.Error:
+            return 0
+        total = 0
+        for process in processes:
+            with contextlib.suppress(psutil.Error):
+                total += process.memory_info().rss
+        return total
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.1):
+            self.peak = max(self.peak, self.current())
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+@dataclass
+class BatteryReport:
+    """Hostile requests sent, by kind, and what went wrong (nothing, when the server holds)."""
+
+    sent: Counter[str] = field(default_factory=Counter)
+    held: Counter[str] = field(default_factory=Counter)  #: refused or contained as they must be
+    problems: list[str] = field(default_factory=list)
+    health_checks: int = 0  #: a plain query after each attack
+    health_failures: int = 0
+    outbound_connections: int = 0  #: connections a query made to the listener (must stay 0)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and not self.health_failures and not self.outbound_connections
+
+
+HEALTH_QUERY = "ASK { ?s ?p ?o }"
+
+
+def run_battery(url: str, battery: Sequence[Attack], report: BatteryReport, *, timeout: float,
+                stop: threading.Event | None = None) -> None:
+    """Send every attack of ``battery`` to the server at ``url`` (once, or in turn until ``stop`` is set),
+    each followed by a plain query that must be answered."""
+    parts = urlsplit(url)
+    address = (parts.hostname or "127.0.0.1", parts.port or 80)
+    while True:
+        for attack in battery:
+            if stop is not None and stop.is_set():
+                return
+            reply = send(address, attack.request, timeout + 30)
+            report.sent[attack.kind] += 1
+            problem = attack.check(reply)
+            if problem:
+                report.problems.append(f"{attack.kind}: {attack.name}: {problem}")
+            else:
+                report.held[attack.kind] += 1
+            health = send(address, _query(HEALTH_QUERY), timeout + 30)
+            report.health_checks += 1
+            if health.status != 200:
+                report.health_failures += 1
+                report.problems.append(f"after {attack.name}: a plain query got HTTP {health.status}")
+        if stop is None:
+            return
