@@ -174,7 +174,7 @@ def label_timeline(awards: Sequence[Award], directory: Path) -> list[Path]:
             if mine:
                 axes.scatter([mdates.date2num(a.day) for a in mine], [row[a.ecosystem] for a in mine],
                              marker=marker, s=14, color=colour, label=mine[0].label_name, zorder=3, linewidths=0)
-        axes.set_yticks(range(len(order)), [short_name(names[e]) for e in order], fontsize=5.5)
+        axes.set_yticks(range(len(order)), [short_name(names[e]) for e in order], fontsize=6)
         axes.invert_yaxis()
         years = [dt.date(year, 1, 1) for year in range(FIRST_YEAR, LAST_YEAR + 2)]
         axes.set_xticks([mdates.date2num(d) for d in years[:-1]], [str(d.year) for d in years[:-1]])
@@ -239,7 +239,7 @@ def network_drawing(G: nx.Graph, title: str, directory: Path, name: str, seed: i
         handles = [Line2D([], [], marker="o", linestyle="", markersize=4, markeredgewidth=0.3,
                           markeredgecolor="#333333", color=class_style(k).color, label=class_style(k).label)
                    for k in kinds]
-        figure.legend(handles=handles, loc="outside lower center", ncol=3, frameon=False, fontsize=5.5,
+        figure.legend(handles=handles, loc="outside lower center", ncol=3, frameon=False, fontsize=6,
                       handletextpad=0.2, columnspacing=0.8)
         return save(figure, directory, name)
 
