@@ -51,7 +51,7 @@ from urllib.parse import quote, urlencode, urlsplit
 import pyoxigraph as ox
 import yaml
 
-from ftgraph.build import GRAPH_NT, GRAPH_TTL, BuiltGraph, Paths, build_graph
+from ftgraph.build import GRAPH_NT, GRAPH_TTL, ONTOLOGY_FILE, SHAPES_FILE, BuiltGraph, Paths, build_graph
 from ftgraph.errors import DataErrors, FtgraphError
 from ftgraph.loader import data_files, load_dataset
 
@@ -587,15 +587,99 @@ def byte_mutations(original: bytes) -> SearchStrategy[bytes]:
     return mutated()
 
 
+def damaged_files(seed: Seed) -> SearchStrategy[tuple[str, bytes]]:
+    """(file, content) for one file of ``seed`` damaged as text (:func:`byte_mutations`)."""
+    st = _strategies()
+    return st.sampled_from(sorted(seed.files)).flatmap(
+        lambda relative: st.tuples(st.just(relative), byte_mutations(seed.files[relative].encode("utf-8"))))
+
+
 def data_inputs(seed: Seed) -> SearchStrategy[tuple[str, bytes]]:
     """A damaged file of ``data/``: structured mutations of records, or bytes damaged as text, or a new
     file of random YAML values."""
-    st = _strategies()
-    textual = st.sampled_from(sorted(seed.files)).flatmap(
-        lambda relative: st.tuples(st.just(relative), byte_mutations(seed.files[relative].encode("utf-8"))))
     random_file = yaml_values(seed.ids()).map(
         lambda value: ("fuzzed.yaml", yaml.safe_dump(value, allow_unicode=True).encode("utf-8")))
-    return record_mutations(seed) | textual | random_file
+    return record_mutations(seed) | damaged_files(seed) | random_file
+
+
+def ontology_inputs(ontology_dir: Path) -> SearchStrategy[tuple[str, bytes]]:
+    """(file, content): the ontology or the shapes (Turtle) damaged as text."""
+    st = _strategies()
+    return st.sampled_from([ONTOLOGY_FILE, SHAPES_FILE]).flatmap(
+        lambda name: st.tuples(st.just(name), byte_mutations((ontology_dir / name).read_bytes())))
+
+
+def sparql_inputs() -> SearchStrategy[str]:
+    """A library query damaged as text (made to look like SPARQL text to ``ftgraph query``)."""
+    from ftgraph.query import library
+
+    st = _strategies()
+    queries = sorted(library().values(), key=lambda query: query.name)
+    return st.sampled_from(queries).flatmap(lambda query: byte_mutations(query.text.encode("utf-8"))).map(
+        lambda content: content.decode("utf-8", "replace")).map(lambda text: text if "{" in text else text + " {")
+
+
+def parameter_inputs() -> SearchStrategy[tuple[str, str]]:
+    """(kind, value) of a query parameter as typed on the command line."""
+    from ftgraph.query import KINDS
+
+    st = _strategies()
+    return st.tuples(st.sampled_from(KINDS), st.text(max_size=40) | st.sampled_from(NASTY_TEXT))
+
+
+@dataclass(frozen=True)
+class Target:
+    """A fuzz target: its inputs, what to do with one (messages of its clear errors, or [] when it is
+    accepted; :class:`Finding` when the contract breaks), and a relative cost per input."""
+
+    strategy: Any
+    outcome: Callable[[Any], list[str]]
+    cost: float = 1.0
+
+
+def fuzz_targets(workspace: Workspace) -> dict[str, Target]:
+    """Every fuzz target, on ``workspace``."""
+    from ftgraph.engine import EmbeddedEngine, store_from_graph
+    from ftgraph.export import CONTEXT_FILE
+
+    seed, ontology = workspace.seed, workspace.paths.ontology
+    context = (ontology / CONTEXT_FILE).read_bytes()
+    engine = EmbeddedEngine(store_from_graph(workspace.built.combined))
+    return {
+        "YAML records (structured mutations)": Target(
+            record_mutations(seed), lambda value: data_outcome(workspace, *value, build=False)),
+        "YAML files (damaged text)": Target(
+            damaged_files(seed), lambda value: data_outcome(workspace, *value, build=False)),
+        "data through the whole build": Target(data_inputs(seed), lambda value: data_outcome(workspace, *value), 8),
+        "free text to graph.nt, graph.ttl, JSON-LD": Target(
+            free_texts(), lambda texts: text_values_outcome(workspace, texts), 10),
+        "ontology and shapes (Turtle)": Target(
+            ontology_inputs(ontology), lambda value: ontology_outcome(workspace, *value), 8),
+        "JSON-LD context": Target(byte_mutations(context), lambda value: jsonld_context_outcome(workspace, value), 4),
+        "SPARQL text": Target(sparql_inputs(), lambda text: query_outcome(engine, text)),
+        "query parameters": Target(parameter_inputs(), lambda value: parameter_outcome(*value), 0.2),
+    }
+
+
+def run_target(name: str, target: Target, tally: Tally, *, examples: int, seed: int | None = None) -> None:
+    """Try ``examples`` inputs of ``target`` (hypothesis, shrinking a failure to a small input); a broken
+    contract is kept in ``tally.findings`` (with the smallest input found)."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import seed as fixed_seed
+
+    @settings(max_examples=examples, deadline=None, database=None, derandomize=seed is None,
+              suppress_health_check=list(HealthCheck))
+    @given(target.strategy)
+    def check(value: Any) -> None:
+        tally.record(name, target.outcome(value))
+
+    if seed is not None:
+        check = fixed_seed(seed)(check)
+    try:
+        check()
+    except Exception as exc:  # a Finding (or several, as an ExceptionGroup) with hypothesis' notes
+        notes = "\n".join(getattr(exc, "__notes__", []))
+        tally.findings[name] = f"{type(exc).__name__}: {exc}\n{notes}"[:4000]
 
 
 def free_texts() -> SearchStrategy[list[str]]:
