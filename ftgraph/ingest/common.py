@@ -248,6 +248,23 @@ def ingested_paths(data_dir: Path, name: str) -> tuple[Path, Path]:
     return data_dir / INGESTED_DIR / f"{name}.yaml", data_dir / SOURCES_DIR / f"ingested-{name}.yaml"
 
 
+class _Dumper(yaml.SafeDumper):
+    """PyYAML's safe dumper, writing text that holds U+0085 (NEL) double-quoted: with ``allow_unicode`` it
+    writes it raw in a quoted scalar, where the reader takes it for a line break and reads a space."""
+
+
+def _represent_text(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
+    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style='"' if "\x85" in text else None)
+
+
+_Dumper.add_representer(str, _represent_text)
+
+
+def dump_yaml(data: Any) -> str:
+    """``data`` as readable YAML (UTF-8 text, block style) that reads back exactly."""
+    return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=10_000, default_flow_style=None)
+
+
 def _yaml_text(origin: str, kinds: dict[str, list[Record]]) -> str:
     header = (f"# Written by `ftgraph ingest` from {origin}.\n"
               "# Re-ingesting merges records by id (the input's values win); review before committing.\n")
@@ -255,7 +272,7 @@ def _yaml_text(origin: str, kinds: dict[str, list[Record]]) -> str:
             for kind, records in kinds.items() if records}
     if not body:
         return header
-    return header + yaml.safe_dump(body, allow_unicode=True, sort_keys=False, width=10_000, default_flow_style=None)
+    return header + dump_yaml(body)
 
 
 def _validate_with(data_dir: Path, replacements: dict[Path, str]) -> None:
