@@ -27,7 +27,16 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ftgraph.atomic import write_text_atomic
 from ftgraph.errors import DataError, DataErrors
 from ftgraph.ingest.article import Analysis, Fact, Mention
-from ftgraph.ingest.common import Batch, EntityIndex, InputError, MergeReport, merge_into_data, record_dict, slugify
+from ftgraph.ingest.common import (
+    Batch,
+    EntityIndex,
+    InputError,
+    MergeReport,
+    dump_yaml,
+    merge_into_data,
+    record_dict,
+    slugify,
+)
 from ftgraph.loader import Dataset, load_dataset
 from ftgraph.records import KINDS, Id, PartialDate, Role, Source, Text
 
@@ -172,8 +181,7 @@ def write_review(path: Path, articles: list[ArticleReview], *, overwrite: bool =
     if path.exists() and not overwrite:
         raise InputError(f"{path} exists (a curator may have edited it): choose another file or give --force")
     review = Review(format=FORMAT, articles=articles)
-    body = yaml.safe_dump(review.model_dump(mode="json", exclude_defaults=True), allow_unicode=True,
-                          sort_keys=False, width=10_000, default_flow_style=None)
+    body = dump_yaml(review.model_dump(mode="json", exclude_defaults=True))
     write_text_atomic(path, _HEADER + body)
 
 
