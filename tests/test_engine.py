@@ -371,3 +371,21 @@ def test_engine_for_reads_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_p
 def test_rdflib_literals_work_as_parameters(small_engine: EmbeddedEngine) -> None:
     rows = small_engine.select(f"SELECT ?s WHERE {{ ?s <{EX}p> ?v }}", {"v": Literal(1)})
     assert rows == [{"s": EX + "a"}]
+
+
+def test_push_batches_keep_triples_linked_by_blank_nodes_together() -> None:
+    from ftgraph.push import batches
+
+    rdf = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+    items = [ox.BlankNode(f"l{i}") for i in range(5)]
+    linked = [ox.Triple(ox.NamedNode(EX + "s"), ox.NamedNode(EX + "list"), items[0])]
+    for i, node in enumerate(items):
+        linked.append(ox.Triple(node, ox.NamedNode(rdf + "first"), ox.Literal(str(i))))
+        rest = items[i + 1] if i + 1 < len(items) else ox.NamedNode(rdf + "nil")
+        linked.append(ox.Triple(node, ox.NamedNode(rdf + "rest"), rest))
+    plain = [ox.Triple(ox.NamedNode(EX + f"s{i}"), ox.NamedNode(EX + "p"), ox.Literal(str(i))) for i in range(7)]
+    chunks = list(batches(plain[:4] + linked + plain[4:], 3))
+    assert sorted(map(str, (t for chunk in chunks for t in chunk))) == sorted(map(str, plain + linked))
+    holding = [chunk for chunk in chunks if any(isinstance(t.object, ox.BlankNode) for t in chunk)]
+    assert len(holding) == 1 and set(linked) <= set(holding[0])
+    assert all(len(chunk) <= 3 for chunk in chunks if chunk is not holding[0])

@@ -176,6 +176,22 @@ def test_push_replaces_the_named_graph(virtuoso: Virtuoso) -> None:
     assert virtuoso.reader(graph).select("SELECT ?s WHERE { ?s ?p ?o }") == [{"s": ex + "s0"}]
 
 
+def test_push_keeps_blank_node_structures_whole(virtuoso: Virtuoso) -> None:
+    graph = "https://w3id.org/ftgraph/graph/blank-nodes"
+    rdf, ex = "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "http://example.org/"
+    items = [ox.BlankNode(f"item{i}") for i in range(6)]
+    triples = [ox.Triple(ox.NamedNode(ex + "s"), ox.NamedNode(ex + "list"), items[0])]
+    for i, node in enumerate(items):
+        triples.append(ox.Triple(node, ox.NamedNode(rdf + "first"), ox.Literal(f"value {i}")))
+        rest = items[i + 1] if i + 1 < len(items) else ox.NamedNode(rdf + "nil")
+        triples.append(ox.Triple(node, ox.NamedNode(rdf + "rest"), rest))
+    result = push_triples(virtuoso.writer(), triples, graph, progress=Progress(quiet=True), batch_size=2)
+    assert result.triples == 13 and not result.altered
+    values = virtuoso.reader(graph).select(
+        f"SELECT ?value WHERE {{ <{ex}s> <{ex}list> ?head . ?head <{rdf}rest>*/<{rdf}first> ?value }}")
+    assert sorted(row["value"] for row in values) == [f"value {i}" for i in range(6)]
+
+
 def canonical(term: object) -> object:
     """A result term up to Virtuoso's two literal rewrites (see the module docstring)."""
     if isinstance(term, ox.Literal):
