@@ -630,8 +630,11 @@ class Credentials:
 _HTTP_STATUS = {"QueryBadFormed": 400, "Unauthorized": 401, "EndPointNotFound": 404, "URITooLong": 414,
                 "EndPointInternalError": 500}
 
-#: Response headers by which endpoints say they cut a result set (Virtuoso: ResultSetMaxRows).
-_TRUNCATION_HEADERS = ("X-SPARQL-MaxRows",)
+#: Response header by which Virtuoso says it cut a result set at its ResultSetMaxRows.
+_MAX_ROWS_HEADER = "X-SPARQL-MaxRows"
+#: SQL state Virtuoso sends (header X-SQL-State) with the partial results of an "anytime" query
+#: stopped by its execution time limit (MaxQueryExecutionTime).
+_PARTIAL_STATE = "S1TAT"
 
 
 class RemoteEngine(Engine):
@@ -700,17 +703,23 @@ class RemoteEngine(Engine):
 
     def _run(self, query: str, form: str) -> QueryResult:
         if form in ("CONSTRUCT", "DESCRIBE"):
-            body, _ = self.request(query, return_format="turtle")
+            body, headers = self.request(query, return_format="turtle")
+            self._check_complete(headers)
             return _triples(body)
         body, headers = self.request(query, return_format="json")
-        result = ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
-        for header in _TRUNCATION_HEADERS:
-            limit = headers.get(header)
-            if limit is not None:
-                raise ResultsTruncated(
-                    f"endpoint {self.description} cut the results at {limit} rows ({header}); raise the "
-                    "endpoint's row limit (Virtuoso: ResultSetMaxRows) or page with LIMIT/OFFSET")
-        return result
+        self._check_complete(headers)
+        limit = headers.get(_MAX_ROWS_HEADER)
+        if limit is not None:
+            raise ResultsTruncated(
+                f"endpoint {self.description} cut the results at {limit} rows ({_MAX_ROWS_HEADER}); raise the "
+                "endpoint's row limit (Virtuoso: ResultSetMaxRows) or page with LIMIT/OFFSET")
+        return ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
+
+    def _check_complete(self, headers: Any) -> None:
+        if headers.get("X-SQL-State") == _PARTIAL_STATE:
+            reason = " ".join(str(headers.get("X-SQL-Message", "")).split())
+            raise ResultsTruncated(f"endpoint {self.description} returned incomplete results: {reason or 'timeout'}; "
+                                   "raise its execution time limit (Virtuoso: MaxQueryExecutionTime)")
 
 
 class QuerySyntaxErrorFromEndpoint(EndpointError):

@@ -344,6 +344,16 @@ def test_a_truncated_result_is_reported(http_server: tuple[str, type[_Handler]])
         RemoteEngine(url).select("SELECT ?s WHERE { ?s ?p ?o }")
 
 
+def test_partial_anytime_results_are_reported(http_server: tuple[str, type[_Handler]]) -> None:
+    url, handler = http_server
+    handler.status = 200
+    handler.headers_out = {"Content-Type": "application/sparql-results+json", "X-SQL-State": "S1TAT",
+                           "X-SQL-Message": "RC...: Returning incomplete results, query interrupted by result timeout"}
+    handler.body = json.dumps({"head": {"vars": ["s"]}, "results": {"bindings": []}}).encode()
+    with pytest.raises(ResultsTruncated, match=r"incomplete results: RC\.\.\.: Returning incomplete"):
+        RemoteEngine(url).select("SELECT ?s WHERE { ?s ?p ?o }")
+
+
 def test_cli_endpoint_errors_exit_non_zero_without_traceback(http_server: tuple[str, type[_Handler]],
                                                               tmp_path: Path) -> None:
     url, _ = http_server
