@@ -40,7 +40,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from ftgraph.errors import DataError, DataErrors
-from ftgraph.ingest.common import Batch, EntityIndex, InputError, slugify
+from ftgraph.ingest.common import Batch, EntityIndex, InputError, read_yaml, slugify
 from ftgraph.progress import Progress
 from ftgraph.records import ID_PATTERN, KINDS, Id, Record, Role, Source
 
@@ -129,12 +129,7 @@ class Mapping(_Strict):
 
 def read_mapping(path: Path) -> Mapping:
     """Read and check a mapping file."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read the mapping: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise InputError(f"{path}: malformed YAML: {exc}") from None
+    raw = read_yaml(path)
     try:
         return Mapping.model_validate(raw)
     except ValidationError as exc:
