@@ -34,6 +34,7 @@ from ftgraph.ingest.common import (
     MergeReport,
     dump_yaml,
     merge_into_data,
+    read_yaml,
     record_dict,
     slugify,
 )
@@ -186,12 +187,7 @@ def write_review(path: Path, articles: list[ArticleReview], *, overwrite: bool =
 
 
 def read_review(path: Path) -> Review:
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise InputError(f"{path}: malformed YAML: {exc}") from None
+    raw = read_yaml(path)
     try:
         return Review.model_validate(raw)
     except ValidationError as exc:
