@@ -21,9 +21,12 @@ Stable API (other stages build on these names):
     - ``engine.query(...)``: the raw pyoxigraph result (solutions, boolean or triples).
 
     ``params`` maps variable names (without ``?``) to RDF terms (pyoxigraph or rdflib) or Python
-    values (``str`` is a string literal; use ``NamedNode`` for an IRI). They are injected as RDF
-    terms, never pasted as text: the query gets ``VALUES`` for them at the start of its ``WHERE``
-    clause, so FILTERs and patterns of the top-level group see them (a sub-query does not).
+    values (``str`` is a string literal; use ``NamedNode`` for an IRI). They are bound as RDF terms,
+    never pasted as text, like pre-bound variables: see :func:`bind_parameters`.
+``store_stage``
+    The pipeline stage that persists the store into ``out/`` during ``ftgraph run``.
+``rdflib_graph(store)``
+    An rdflib Graph over a pyoxigraph store (oxrdflib), for code that needs the rdflib API.
 """
 
 from __future__ import annotations
