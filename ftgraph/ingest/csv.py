@@ -36,7 +36,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 import charset_normalizer
-import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from ftgraph.errors import DataError, DataErrors
