@@ -441,6 +441,84 @@ def parameter_outcome(kind: str, value: str) -> list[str]:
     return []
 
 
+#: A researcher's table and its column mapping (``ftgraph ingest csv``), to damage: startups of Grenoble,
+#: a city of both seed datasets, with text that is hard to carry (line separators, quotes, scripts).
+CSV_TABLE = "\n".join((
+    "Nom;Ville;SIREN;Création;Secteur;Site web;URL source;Titre source;Éditeur;Date source",
+    "Nivéole;Grenoble;990 000 001;03/2019;drones, énergie;https://niveole.example.org;https://example.org/etude;"
+    "Étude;Labo;15/06/2024",
+    '"Lumi; ""sol""";Grenoble;990000002;2020;données;;https://example.org/etude;Étude;Labo;15/06/2024',
+    "Ligne\u2028séparée;Grenoble;;2017;robotique;;https://example.org/presse;Un titre « cité »;Presse;02/02/2024",
+    "Suivante\u0085ligne;Grenoble;;2018;;;https://example.org/presse;Un titre « cité »;Presse;02/02/2024",
+)) + "\n"
+CSV_MAPPING = """name: fuzzed-table
+kind: organisations
+fields:
+  name: Nom
+  type: {value: startup}
+  city: {column: Ville, lookup: places}
+  siren: SIREN
+  founded: {column: Création, date_format: ["%d/%m/%Y", "%m/%Y", "%Y"]}
+  sectors: {column: Secteur, split: ","}
+  website: Site web
+source:
+  url: URL source
+  title: Titre source
+  publisher: Éditeur
+  date: {column: Date source, date_format: "%d/%m/%Y"}
+  type: {value: report}
+"""
+
+
+def csv_outcome(workspace: Workspace, table: bytes, mapping: bytes) -> list[str]:
+    """``ftgraph ingest csv`` of ``table`` with ``mapping`` into the workspace's ``data/``: a clear error
+    and ``data/`` untouched, or records merged whose names are the table's cells exactly (and
+    ``data/`` still loads). ``data/`` is put back afterwards."""
+    from ftgraph.ingest.common import EntityIndex, merge_into_data
+    from ftgraph.ingest.csv import load_csv, read_mapping
+
+    folder = workspace.root / "table"
+    folder.mkdir(exist_ok=True)
+    table_path, mapping_path = folder / "table.csv", folder / "mapping.yaml"
+    table_path.write_bytes(table)
+    mapping_path.write_bytes(mapping)
+    data = workspace.paths.data
+    before = {path: path.read_bytes() for path in data.rglob("*") if path.is_file()}
+    what = "ftgraph ingest csv"
+    try:
+        with time_limit(INPUT_TIME_LIMIT, what):
+            batch, read = load_csv(table_path, read_mapping(mapping_path), EntityIndex(load_dataset(data)))
+            merge_into_data(data, batch)
+            names = {cells[column].strip() for _, cells in read.rows
+                     if (column := _mapped_column(mapping_path, "name")) and cells.get(column, "").strip()}
+            stored = {record.record.name for record in load_dataset(data).records.values()
+                      if hasattr(record.record, "name")}
+    except FtgraphError as exc:
+        after = {path: path.read_bytes() for path in data.rglob("*") if path.is_file()}
+        if after != before:
+            raise Finding(f"{what}: refused ({str(exc)[:200]}) but data/ changed (partial write)") from None
+        return _messages_of(exc, [folder, data], what)
+    except Finding:
+        raise
+    except Exception as exc:
+        raise _unexpected(what, exc) from None
+    finally:
+        for path in [path for path in data.rglob("*") if path.is_file() and path not in before]:
+            path.unlink()
+        for path, content in before.items():
+            path.write_bytes(content)
+    if not names <= stored:
+        raise Finding(f"{what}: names lost or altered on the way to data/: {sorted(names - stored)!r}")
+    return []
+
+
+def _mapped_column(mapping_path: Path, field_name: str) -> str | None:
+    from ftgraph.ingest.csv import read_mapping
+
+    rule = read_mapping(mapping_path).fields.get(field_name)
+    return rule.column if rule is not None else None
+
+
 # ------------------------------------------------------------------------------------- strategies
 
 #: Field names of the record kinds (and a few that no kind has), for structured mutations.
@@ -609,6 +687,16 @@ def ontology_inputs(ontology_dir: Path) -> SearchStrategy[tuple[str, bytes]]:
         lambda name: st.tuples(st.just(name), byte_mutations((ontology_dir / name).read_bytes())))
 
 
+def csv_inputs() -> SearchStrategy[tuple[bytes, bytes]]:
+    """(table, mapping): :data:`CSV_TABLE` and :data:`CSV_MAPPING`, one or both damaged as text (in UTF-8
+    or re-encoded in Latin-1, which the loader must detect)."""
+    st = _strategies()
+    table, mapping = CSV_TABLE.encode("utf-8"), CSV_MAPPING.encode("utf-8")
+    latin = CSV_TABLE.encode("latin-1", "replace")
+    tables = st.sampled_from((table, latin)) | byte_mutations(table) | byte_mutations(latin)
+    return st.tuples(tables, st.just(mapping) | byte_mutations(mapping))
+
+
 def sparql_inputs() -> SearchStrategy[str]:
     """A library query damaged as text (made to look like SPARQL text to ``ftgraph query``)."""
     from ftgraph.query import library
@@ -656,6 +744,8 @@ def fuzz_targets(workspace: Workspace) -> dict[str, Target]:
         "ontology and shapes (Turtle)": Target(
             ontology_inputs(ontology), lambda value: ontology_outcome(workspace, *value), 8),
         "JSON-LD context": Target(byte_mutations(context), lambda value: jsonld_context_outcome(workspace, value), 4),
+        "CSV tables and mappings (ingest)": Target(
+            csv_inputs(), lambda value: csv_outcome(workspace, *value), 2),
         "SPARQL text": Target(sparql_inputs(), lambda text: query_outcome(engine, text)),
         "query parameters": Target(parameter_inputs(), lambda value: parameter_outcome(*value), 0.2),
     }

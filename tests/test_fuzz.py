@@ -63,7 +63,7 @@ def tally() -> Tally:
 
 TARGETS = ["YAML records (structured mutations)", "YAML files (damaged text)", "data through the whole build",
            "free text to graph.nt, graph.ttl, JSON-LD", "ontology and shapes (Turtle)", "JSON-LD context",
-           "SPARQL text", "query parameters"]
+           "CSV tables and mappings (ingest)", "SPARQL text", "query parameters"]
 
 
 @pytest.mark.parametrize("name", TARGETS)
