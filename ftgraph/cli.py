@@ -22,6 +22,7 @@ from ftgraph.progress import Progress
 from ftgraph.push import push
 from ftgraph.query import queries_command, query_command
 from ftgraph.release import release_command
+from ftgraph.reliability import reliability_command
 from ftgraph.server_cli import bench_serve_command, serve_command
 from ftgraph.synth import synth
 from ftgraph.viz import viz_command
@@ -136,5 +137,6 @@ def main() -> None:
 for _command in (
     coverage_command, queries_command, query_command, push, metrics_command, viz_command, figures_command,
     export_command, release_command, docs_command, serve_command, bench_serve_command, ingest, synth, bench,
+    reliability_command,
 ):
     cli.add_command(_command)
