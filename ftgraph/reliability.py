@@ -23,6 +23,8 @@ from __future__ import annotations
 import configparser
 import contextlib
 import copy
+import dataclasses
+import datetime as dt
 import functools
 import http.client
 import io
@@ -37,6 +39,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import traceback
@@ -48,12 +51,15 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode, urlsplit
 
+import click
 import pyoxigraph as ox
 import yaml
 
 from ftgraph.build import GRAPH_NT, GRAPH_TTL, ONTOLOGY_FILE, SHAPES_FILE, BuiltGraph, Paths, build_graph
+from ftgraph.clikit import base_option, data_option, out_option, user_errors
 from ftgraph.errors import DataErrors, FtgraphError
 from ftgraph.loader import data_files, load_dataset
+from ftgraph.progress import Progress
 
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
@@ -260,9 +266,7 @@ class Workspace:
         return state
 
 
-def _quiet() -> Any:
-    from ftgraph.progress import Progress
-
+def _quiet() -> Progress:
     return Progress(quiet=True)
 
 
@@ -1654,3 +1658,390 @@ def run_battery(url: str, battery: Sequence[Attack], report: BatteryReport, *, t
                 report.problems.append(f"after {attack.name}: a plain query got HTTP {health.status}")
         if stop is None:
             return
+
+
+@dataclass
+class LoadReport:
+    """A bounded load run on loopback: library queries from ``clients`` threads while one more client
+    sends the attacks of :func:`attacks` in turn."""
+
+    clients: int
+    seconds: float
+    workers: int
+    worker_memory_mb: int
+    timeout: float
+    triples: int
+    normal: Any  #: :class:`ftgraph.server_bench.LoadResult` of the library queries
+    hostile: BatteryReport
+    memory_baseline: int
+    memory_peak: int
+
+    @property
+    def error_rate(self) -> float:
+        requests = self.normal.requests
+        return sum(self.normal.errors.values()) / requests if requests else 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.hostile.ok and self.normal.requests > 0 and not self.normal.errors
+
+
+def load_run(out_dir: Path, *, clients: int, seconds: float, workers: int, worker_memory_mb: int, timeout: float,
+             base_iri: str) -> LoadReport:
+    """Serve ``out_dir/graph.nt`` plus :func:`hostile_graph`'s entity on a free loopback port, and run
+    :func:`ftgraph.server_bench.load` for ``seconds`` while a hostile client sends :func:`attacks`."""
+    from ftgraph.server_bench import ServerProcess, bench_queries, load
+
+    graph_nt = out_dir / GRAPH_NT
+    if not graph_nt.is_file():
+        raise FtgraphError(f"{graph_nt}: no built graph; run `ftgraph build` (or `ftgraph run`) first")
+    listener = Listener()
+    max_request_bytes = 256 * 1024
+    with tempfile.TemporaryDirectory(prefix="ftgraph-load-") as folder:
+        served = Path(folder)
+        (served / GRAPH_NT).write_bytes(hostile_graph(graph_nt.read_bytes(), base_iri))
+        triples = sum(1 for line in (served / GRAPH_NT).read_bytes().split(b"\n") if line.strip())
+        options = ("--workers", str(workers), "--timeout", str(timeout), "--worker-memory", str(worker_memory_mb),
+                   "--max-request-bytes", str(max_request_bytes), "--base-iri", base_iri)
+        with ServerProcess.ftgraph(served, *options) as server:
+            assert server.process is not None
+            sampler = MemorySampler(server.process.pid)
+            hostile, stop = BatteryReport(), threading.Event()
+            battery = attacks(timeout=timeout, max_request_bytes=max_request_bytes, listener_port=listener.port)
+            attacker = threading.Thread(target=run_battery, args=(server.url, battery, hostile),
+                                        kwargs={"timeout": timeout, "stop": stop}, daemon=True)
+            attacker.start()
+            try:
+                normal = load(server.url, "/sparql", bench_queries(base_iri), clients=clients, duration=seconds,
+                              timeout=timeout + 30, server="ftgraph serve")
+            finally:
+                stop.set()
+                attacker.join()
+                sampler.stop()
+    listener.close()
+    hostile.outbound_connections = listener.connections
+    return LoadReport(clients, normal.seconds, workers, worker_memory_mb, timeout, triples, normal, hostile,
+                      sampler.baseline, sampler.peak)
+
+
+# ------------------------------------------------------------------------------------- the report
+
+RESULTS_FILE = "reliability.json"
+REPORT_FILE = "reliability.md"
+
+#: Bugs these checks found, fixed in the modules named (each has a regression test).
+FIXED = (
+    ("build", "a name holding U+2028, U+0085, \\v or \\f produced a graph.nt no parser reads (lines were "
+              "sorted with str.splitlines(), which cuts at those characters)"),
+    ("export", "a JSON-LD context that is not UTF-8, nests too deeply, or that pyld rejects ended in a traceback"),
+    ("query", "SPARQL text longer than a file name may be ended in an OSError traceback"),
+    ("engine, server", "a query nesting brackets ~5,000 deep crashed the process (SIGSEGV in pyoxigraph's parser); "
+                       "in the server it killed a query worker"),
+    ("engine", "a store damaged where counting the triples does not read (a flipped byte in an index) was used; "
+               "now the manifest lists each file's size and CRC-32"),
+    ("atomic, engine", "builds killed at a random moment left their staging folders behind, one copy of out/ each"),
+    ("push", "each push killed mid-way left its temporary graph in the store for good"),
+    ("server", "httptools kept endless request headers in memory (~1 MB per MB sent); h11 with a limit now"),
+    ("server", "an ORDER BY over a cross product or a string doubled in BINDs grew a worker by gigabytes until "
+               "the time limit; a memory limit per worker now stops it (503)"),
+    ("ingest", "a table cell holding U+0085 was written to data/ as a space (PyYAML); a mapping not in UTF-8 or "
+               "nested too deeply ended in a traceback"),
+)
+
+
+def save_results(docs_dir: Path, part: str, figures: dict[str, Any]) -> Path:
+    """Keep ``figures`` as ``part`` of ``docs_dir/reliability.json`` and rewrite ``reliability.md``."""
+    from ftgraph.atomic import write_text_atomic
+
+    results_path = docs_dir / RESULTS_FILE
+    results = json.loads(results_path.read_text(encoding="utf-8")) if results_path.is_file() else {}
+    results[part] = figures
+    write_text_atomic(results_path, json.dumps(results, indent=1, ensure_ascii=False, sort_keys=True) + "\n")
+    report = docs_dir / REPORT_FILE
+    write_text_atomic(report, render_report(results))
+    return report
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
+    alignment = ["---", *["---:"] * (len(header) - 1)]
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(alignment) + "|"]
+    lines += ["| " + " | ".join(str(cell).replace("|", "\\|").replace("\n", " ") for cell in row) + " |"
+              for row in rows]
+    return lines
+
+
+def render_report(results: Mapping[str, Any]) -> str:
+    """docs/reliability.md from the figures of the measuring commands."""
+    lines = ["# Reliability and security, measured", "",
+             "Generated by `ftgraph reliability fuzz|faults|load` (figures in `docs/reliability.json`); do not "
+             "edit by hand. The tests `tests/test_fuzz.py`, `tests/test_faults.py` and "
+             "`tests/test_hostile_server.py` run the same checks with small budgets.", ""]
+    lines += _fuzz_section(results.get("fuzz")) + _faults_section(results.get("faults"))
+    lines += _load_section(results.get("load"))
+    lines += ["## Bugs found by these checks, and fixed", ""]
+    lines += [f"- **{where}**: {what}." for where, what in FIXED]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _fuzz_section(fuzz: Mapping[str, Any] | None) -> list[str]:
+    lines = ["## Fuzzing the inputs", ""]
+    if not fuzz:
+        return [*lines, "Not measured yet: run `ftgraph reliability fuzz`.", ""]
+    targets = fuzz["targets"]
+    lines += [f"{fuzz['tried']} inputs on {fuzz['date']} (hypothesis, seed {fuzz['seed']}, from "
+              f"{fuzz['seed_records']} real records of `data/` and their references): "
+              f"**{fuzz['findings']} broke the contract**; {fuzz['distinct_errors']} distinct error messages "
+              "(particulars removed: values, paths, numbers). Contract: success, or one clear error naming the file "
+              "(and record and field); never a traceback, a hang (limit "
+              f"{fuzz['time_limit']:g} s per input) or a partial `out/`; accepted text reaches the outputs unchanged.",
+              ""]
+    lines += _table(("target", "inputs", "accepted", "refused", "distinct errors", "broke the contract"),
+                    [(name, t["tried"], t["accepted"], t["tried"] - t["accepted"], t["distinct_errors"],
+                      t["finding"] or "none") for name, t in targets.items()])
+    lines += ["", "Most frequent error messages:", ""]
+    lines += [f"- {message} ({count})" for message, count in fuzz["top_errors"]]
+    return [*lines, ""]
+
+
+def _faults_section(faults: Mapping[str, Any] | None) -> list[str]:
+    lines = ["## Faults", ""]
+    if not faults:
+        return [*lines, "Not measured yet: run `ftgraph reliability faults`.", ""]
+    builds = faults["builds"]
+    lines += [f"### Builds killed at a random moment ({faults['date']})", "",
+              f"`ftgraph {builds['command']}` on {builds['data']} was killed (SIGKILL) {builds['trials']} times "
+              f"after a random delay between 0 and 1.2 times an uninterrupted run ({builds['seconds']:.1f} s), "
+              f"{builds['killed_running']} of them while it ran. Afterwards `out/` held the previous complete output "
+              f"{builds['outcomes'].get('previous', 0)} times and the new one {builds['outcomes'].get('new', 0)} "
+              f"times; **damaged: {len(builds['damaged'])}**; a store that did not open with its graph: "
+              f"{len(builds['unusable'])}; staging folders left after the next build: {builds['leftovers_at_end']} "
+              f"({builds['leftovers']} seen right after kills).", ""]
+    stores = faults["stores"]
+    lines += ["### Damaged embedded stores", "",
+              f"{stores['trials']} damaged stores ({', '.join(STORE_DAMAGES)}) and {stores['killed_builds']} store "
+              "builds killed at a random moment; after each, `open_store` had to give exactly the triples of "
+              "`graph.nt`, read through every index. **Wrong answers or crashes: "
+              f"{len(stores['wrong'])}**; temporary folders left: {stores['leftovers']}.", ""]
+    push = faults.get("push")
+    if push:
+        lines += ["### A SPARQL store killed during a push", "",
+                  f"Virtuoso was killed (SIGKILL) at a random moment of {push['trials']} pushes of "
+                  f"{push['triples']} triples in batches of {push['batch_size']} (one push: {push['seconds']:.1f} s), "
+                  f"then restarted: {push['failed_pushes']} pushes failed with a clear error. The named graph then "
+                  f"held the previous graph {push['after_kill'].get('previous graph', 0)} times and the new one "
+                  f"{push['after_kill'].get('new graph', 0)} times, **mixed {push['after_kill'].get('mixed', 0)}**; "
+                  f"re-running the push gave exactly the pushed graph {push['exact_after_rerun']} of "
+                  f"{push['trials']} times; temporary graphs left: {push['staging_graphs_left']}.", ""]
+    problems = [*builds["damaged"], *builds["unusable"], *stores["wrong"], *(push or {}).get("wrong", [])]
+    if problems:
+        lines += ["Problems:", "", *[f"- {problem}" for problem in problems], ""]
+    return lines
+
+
+def _load_section(load: Mapping[str, Any] | None) -> list[str]:
+    lines = ["## The server under load and attack", ""]
+    if not load:
+        return [*lines, "Not measured yet: run `ftgraph reliability load`.", ""]
+    hostile = load["hostile"]
+    lines += [f"{load['date']}, loopback: `ftgraph serve` on {load['triples']} triples (the built graph and an "
+              f"entity whose data carries script payloads), {load['workers']} query workers of at most "
+              f"{load['worker_memory_mb']} MB, {load['timeout']:g} s per query. {load['clients']} clients sent "
+              f"the library queries for {load['seconds']:.0f} s while one more client sent the attacks below in "
+              "turn, each followed by a plain query.", ""]
+    lines += _table(("library queries", "served", "errors", "error rate", "throughput (req/s)", "p50 (ms)",
+                     "p95 (ms)"),
+                    [(load["requests"], load["served"], load["errors"], f"{load['error_rate']:.2%}",
+                      f"{load['throughput']:.1f}", f"{load['p50_ms']:.0f}", f"{load['p95_ms']:.0f}")])
+    lines += ["", f"Server memory (with its workers): {load['memory_baseline_mb']} MB at the start, "
+              f"{load['memory_peak_mb']} MB at the peak. Connections made by queries to a listener named in SERVICE "
+              f"clauses: {hostile['outbound_connections']}. Plain queries after an attack: "
+              f"{hostile['health_checks']}, failed: {hostile['health_failures']}.", ""]
+    lines += _table(("attacks", "sent", "refused or contained"),
+                    [(kind, sent, hostile["held"].get(kind, 0)) for kind, sent in hostile["sent"].items()])
+    lines += ["", "What each kind holds to: oversized (body, chunked body, declared length, URL, 2 MB header, 10,000 "
+              "headers): 413/414/400, or the connection closed; malformed (syntax error, brackets nested 5,000 deep, "
+              "body not UTF-8, unknown body type, not HTTP, garbage Accept): a short 4xx; pathological (ORDER BY or "
+              "GROUP_CONCAT or CONSTRUCT over a cross product, three-way cross product, closure of every property, "
+              "deep property path, a string doubled forty times): an answer cut at the row cap or a 503 within the "
+              "time limit, never a crash; update (Update, LOAD, SERVICE at any depth, even escaped): 403 and no "
+              "connection made; traversal (dot segments, encoded, double-encoded, backslashes, NUL): 404 without "
+              "file content; header injection (CR LF in paths and parameters): no injected header; script injection "
+              "(payloads in the data, in the URL, in a query): escaped, and a policy forbidding inline scripts.", ""]
+    if hostile["problems"] or load["normal_errors"]:
+        lines += ["Problems:", "", *[f"- {problem}" for problem in hostile["problems"]],
+                  *[f"- library query errors: {kind} × {count}" for kind, count in load["normal_errors"].items()], ""]
+    return lines
+
+
+# ---------------------------------------------------------------------------------------- commands
+
+docs_option = click.option("--docs", "docs_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+                           help="Where reliability.json and reliability.md are written (default: ./docs).")
+
+
+def _docs(docs_dir: Path | None) -> Path:
+    from ftgraph.build import project_root
+
+    return docs_dir or project_root() / "docs"
+
+
+def _today() -> str:
+    return dt.date.today().isoformat()
+
+
+def _report_written(report: Path, broken: list[str]) -> None:
+    from ftgraph.clikit import stdout
+
+    stdout.print(f"Wrote {report}")
+    if broken:
+        raise FtgraphError("the contract broke: " + "; ".join(broken) + f" (see {report})")
+
+
+@click.group("reliability")
+def reliability_command() -> None:
+    """Measure reliability and security (fuzzing, faults, load with a hostile client) into docs/reliability.md."""
+
+
+@reliability_command.command("fuzz")
+@click.option("--examples", type=click.IntRange(min=1), default=2000, show_default=True,
+              help="Inputs per target (fewer for the slow targets: a build costs about a second).")
+@click.option("--seed", type=int, default=None, help="Random seed (default: a new one, printed).")
+@data_option
+@docs_option
+@click.pass_obj
+@user_errors
+def fuzz_command(progress: Progress, examples: int, seed: int | None, data_dir: Path | None,
+                 docs_dir: Path | None) -> None:
+    """Fuzz every input the project reads, starting from real records of data/."""
+    seed = seed if seed is not None else random.randrange(2**32)
+    with progress.step("real records and everything they refer to"):
+        start = real_seed(Paths.default(data=data_dir).data)
+    tally = Tally()
+    with tempfile.TemporaryDirectory(prefix="ftgraph-fuzz-") as folder:
+        with progress.step("a workspace with a first build"):
+            workspace = Workspace(Path(folder), start, Paths.default().ontology)
+        for name, target in fuzz_targets(workspace).items():
+            with progress.step(f"fuzz {name}"):
+                run_target(name, target, tally, examples=max(10, round(examples / max(target.cost, 1))), seed=seed)
+    errors = Counter[str]()
+    for counter in tally.errors.values():
+        errors.update(counter)
+    figures = {
+        "date": _today(), "seed": seed, "seed_records": len(start.ids()), "time_limit": INPUT_TIME_LIMIT,
+        "tried": sum(tally.tried.values()), "findings": len(tally.findings), "distinct_errors": len(errors),
+        "top_errors": errors.most_common(12),
+        "targets": {name: {"tried": tally.tried[name], "accepted": tally.accepted[name],
+                           "distinct_errors": tally.distinct_errors(name),
+                           "finding": tally.findings.get(name, "").split("\n")[0][:300]} for name in tally.tried},
+    }
+    _report_written(save_results(_docs(docs_dir), "fuzz", figures), [f"fuzz {name}" for name in tally.findings])
+
+
+#: The graphs pushed while Virtuoso is killed: triples, and triples per INSERT DATA request.
+PUSH_TRIPLES, PUSH_BATCH = 5000, 100
+
+
+@reliability_command.command("faults")
+@click.option("--kills", type=click.IntRange(min=1), default=20, show_default=True,
+              help="Builds killed at a random moment.")
+@click.option("--command", "build_command", type=click.Choice(["run", "build"]), default="run", show_default=True,
+              help="The command killed.")
+@click.option("--store-rounds", type=click.IntRange(min=1), default=3, show_default=True,
+              help="Rounds of every kind of store damage.")
+@click.option("--store-kills", type=click.IntRange(min=0), default=10, show_default=True,
+              help="Store builds killed at a random moment.")
+@click.option("--pushes", type=click.IntRange(min=0), default=10, show_default=True,
+              help="Pushes during which Virtuoso is killed (0: skip; needs virtuoso-opensource).")
+@click.option("--seed", type=int, default=None, help="Random seed (default: a new one).")
+@data_option
+@docs_option
+@click.pass_obj
+@user_errors
+def faults_command(progress: Progress, kills: int, build_command: str, store_rounds: int, store_kills: int,
+                   pushes: int, seed: int | None, data_dir: Path | None, docs_dir: Path | None) -> None:
+    """Kill builds, damage stores and kill a SPARQL store during pushes; check that nothing is lost."""
+    rng = random.Random(seed)
+    start = real_seed(Paths.default(data=data_dir).data)
+    with tempfile.TemporaryDirectory(prefix="ftgraph-faults-") as folder:
+        root = Path(folder)
+        versions = [root / "a" / "data", root / "b" / "data"]
+        start.write(versions[0])
+        start.write(versions[1])
+        (versions[1] / "reliability-extra.yaml").write_text(
+            f"organisations:\n  - {{id: reliability-extra, name: Reliability Extra, type: startup, "
+            f"sources: [{_first_source(start)}]}}\n", encoding="utf-8")
+        out = root / "out"
+
+        def launch(data: Path) -> Child:
+            return Child.command(["-q", build_command, "--data", str(data), "--out", str(out)], cwd=root)
+
+        with progress.step(f"kill `ftgraph {build_command}` {kills} times"):
+            builds = kill_builds(launch, versions, out, trials=kills, rng=rng, command=build_command)
+        with progress.step(f"damage the store {store_rounds} × {len(STORE_DAMAGES)} times, kill {store_kills} "
+                           "store builds"):
+            stores = store_faults(out, rounds=store_rounds, kills=store_kills, rng=rng)
+        push = None
+        if pushes:
+            store = VirtuosoInstance(root / "virtuoso")
+            with progress.step(f"kill Virtuoso during {pushes} pushes"), store:
+                push = push_faults(store, synthetic_versions(PUSH_TRIPLES, seed=rng.randrange(2**32)),
+                                   "https://w3id.org/ftgraph/graph/reliability", trials=pushes, rng=rng,
+                                   batch_size=PUSH_BATCH)
+    figures: dict[str, Any] = {
+        "date": _today(),
+        "builds": {**dataclasses.asdict(builds), "data": f"{len(start.ids())} real records of data/"},
+        "stores": dataclasses.asdict(stores),
+    }
+    if push is not None:
+        figures["push"] = {**dataclasses.asdict(push), "triples": PUSH_TRIPLES, "batch_size": PUSH_BATCH}
+    broken = [name for name, report in (("killed builds", builds), ("stores", stores), ("push", push))
+              if report is not None and not report.ok]
+    _report_written(save_results(_docs(docs_dir), "faults", figures), broken)
+
+
+@reliability_command.command("load")
+@click.option("--clients", type=click.IntRange(min=1), default=16, show_default=True,
+              help="Concurrent clients sending library queries.")
+@click.option("--seconds", type=click.FloatRange(min=1), default=30.0, show_default=True,
+              help="Duration of the run (it stops by itself).")
+@click.option("--workers", type=click.IntRange(min=1), default=4, show_default=True, help="Query workers.")
+@click.option("--worker-memory", type=click.IntRange(min=256), default=1024, show_default=True,
+              help="Megabytes per query worker.")
+@click.option("--timeout", type=click.FloatRange(min=1), default=10.0, show_default=True,
+              help="Seconds a query may run.")
+@out_option
+@base_option
+@docs_option
+@click.pass_obj
+@user_errors
+def load_command(progress: Progress, clients: int, seconds: float, workers: int, worker_memory: int, timeout: float,
+                 out_dir: Path | None, base_iri: str, docs_dir: Path | None) -> None:
+    """A bounded load run on loopback with one hostile client; requests served, error rate, p95, memory."""
+    with progress.step(f"{clients} clients and one hostile client for {seconds:g} s"):
+        report = load_run(Paths.default(out=out_dir).out, clients=clients, seconds=seconds, workers=workers,
+                          worker_memory_mb=worker_memory, timeout=timeout, base_iri=base_iri)
+    normal = report.normal
+    figures = {
+        "date": _today(), "clients": clients, "seconds": report.seconds, "workers": workers,
+        "worker_memory_mb": worker_memory, "timeout": timeout, "triples": report.triples,
+        "requests": normal.requests, "served": len(normal.latencies), "errors": sum(normal.errors.values()),
+        "error_rate": report.error_rate, "throughput": normal.throughput, "p50_ms": normal.percentile(0.5),
+        "p95_ms": normal.percentile(0.95), "normal_errors": dict(normal.errors),
+        "memory_baseline_mb": report.memory_baseline >> 20, "memory_peak_mb": report.memory_peak >> 20,
+        "hostile": dataclasses.asdict(report.hostile),
+    }
+    _report_written(save_results(_docs(docs_dir), "load", figures), [] if report.ok else ["load"])
+
+
+@reliability_command.command("report")
+@docs_option
+@user_errors
+def report_command(docs_dir: Path | None) -> None:
+    """Rewrite docs/reliability.md from docs/reliability.json (the figures of the last runs)."""
+    from ftgraph.atomic import write_text_atomic
+
+    docs = _docs(docs_dir)
+    results_path = docs / RESULTS_FILE
+    if not results_path.is_file():
+        raise FtgraphError(f"{results_path}: no figures yet; run `ftgraph reliability fuzz|faults|load`")
+    write_text_atomic(docs / REPORT_FILE, render_report(json.loads(results_path.read_text(encoding="utf-8"))))
