@@ -29,6 +29,7 @@ import functools
 import http.client
 import io
 import json
+import logging
 import multiprocessing
 import os
 import random
@@ -101,7 +102,7 @@ def time_limit(seconds: float, what: str) -> Iterator[None]:
 
 
 _QUOTED = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"|«[^»]*»")
-_PATH = re.compile(r"(?:[A-Za-z]:)?/[^\s:'\",;)]+")
+_PATH = re.compile(r"(?<![\w.:/])/[^\s:'\",;)]+")  # absolute paths, not URLs or docs/x.md
 _NUMBER = re.compile(r"\d+")
 
 
@@ -793,10 +794,18 @@ _CLI_DRIVER = ("import sys\nfrom ftgraph.cli import cli\nprint('ready', flush=Tr
 _NOT_OUTPUTS = re.compile(r"^(store/|\.[^/]*\.lock$)")
 
 
+#: Outputs compared for completeness only (their last bytes): the index lists the size of the store.
+_COMPLETE_ONLY = {"index.html": b"</html>"}
+
+
 def output_tree(out_dir: Path) -> dict[str, bytes]:
     """The bytes of every output file of ``out_dir`` by relative path."""
-    return {relative: path.read_bytes() for path in sorted(out_dir.rglob("*"))
+    tree = {relative: path.read_bytes() for path in sorted(out_dir.rglob("*"))
             if path.is_file() and not _NOT_OUTPUTS.match(relative := str(path.relative_to(out_dir)))}
+    for name, end in _COMPLETE_ONLY.items():
+        if name in tree:
+            tree[name] = b"complete" if tree[name].rstrip().endswith(end) else b"incomplete"
+    return tree
 
 
 class Child:
@@ -833,7 +842,7 @@ class Child:
         """``ftgraph ARGUMENTS`` in a new process, returned once it has imported the package."""
         process = subprocess.Popen([sys.executable, "-c", _CLI_DRIVER, *arguments], cwd=cwd, stdout=subprocess.PIPE,
                                    stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, start_new_session=True,
-                                   env={**os.environ, "SOURCE_DATE_EPOCH": _RELEASE_EPOCH})
+                                   env={**os.environ, **_REPRODUCIBLE})
         assert process.stdout is not None
         process.stdout.readline()  # "ready" (or nothing when it failed: then it has exited)
 
@@ -881,8 +890,9 @@ def in_child(function: Callable[..., Any], *args: Any) -> Any:
         return pool.apply(function, args)
 
 
-#: A fixed release date, so that two builds of one dataset give the same bytes.
-_RELEASE_EPOCH = "1785110400"
+#: A fixed release date and hash seed, so that two builds of one dataset give the same bytes (the
+#: metrics differ in the last digits of some floats from one hash seed to another).
+_REPRODUCIBLE = {"SOURCE_DATE_EPOCH": "1785110400", "PYTHONHASHSEED": "0"}
 
 
 @dataclass
@@ -1734,7 +1744,7 @@ FIXED = (
     ("build", "a name holding U+2028, U+0085, \\v or \\f produced a graph.nt no parser reads (lines were "
               "sorted with str.splitlines(), which cuts at those characters)"),
     ("export", "a JSON-LD context that is not UTF-8, nests too deeply, or that pyld rejects ended in a traceback"),
-    ("query", "SPARQL text longer than a file name may be ended in an OSError traceback"),
+    ("query", "SPARQL text longer than a file name ended in an OSError traceback (it was taken for a path)"),
     ("engine, server", "a query nesting brackets ~5,000 deep crashed the process (SIGSEGV in pyoxigraph's parser); "
                        "in the server it killed a query worker"),
     ("engine", "a store damaged where counting the triples does not read (a flipped byte in an index) was used; "
@@ -1746,6 +1756,16 @@ FIXED = (
                "the time limit; a memory limit per worker now stops it (503)"),
     ("ingest", "a table cell holding U+0085 was written to data/ as a space (PyYAML); a mapping not in UTF-8 or "
                "nested too deeply ended in a traceback"),
+)
+
+
+#: Problems these checks found in other modules, reported to their owners and not fixed here.
+REPORTED = (
+    ("metrics", "two runs of `ftgraph run` on the same data differ in the last digits of some floats "
+                "(modularity null mean, z) unless PYTHONHASHSEED is fixed: sums over hash-ordered sets; the "
+                "kill checks fix the hash seed"),
+    ("index", "out/index.html lists the size of out/store, which differs by a few bytes between two builds of "
+              "one graph: the kill checks compare the index for completeness only"),
 )
 
 
@@ -1780,6 +1800,8 @@ def render_report(results: Mapping[str, Any]) -> str:
     lines += _load_section(results.get("load"))
     lines += ["## Bugs found by these checks, and fixed", ""]
     lines += [f"- **{where}**: {what}." for where, what in FIXED]
+    lines += ["", "## Found, reported to the owners, not fixed here", ""]
+    lines += [f"- **{where}**: {what}." for where, what in REPORTED]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -1885,6 +1907,12 @@ def _docs(docs_dir: Path | None) -> Path:
     return docs_dir or project_root() / "docs"
 
 
+def _figures(report: Any) -> dict[str, Any]:
+    """A report's fields for JSON (``dataclasses.asdict`` would count a Counter's items instead)."""
+    return {name: dict(value) if isinstance(value, Counter) else value
+            for name, value in ((f.name, getattr(report, f.name)) for f in dataclasses.fields(report))}
+
+
 def _today() -> str:
     return dt.date.today().isoformat()
 
@@ -1914,6 +1942,7 @@ def fuzz_command(progress: Progress, examples: int, seed: int | None, data_dir: 
                  docs_dir: Path | None) -> None:
     """Fuzz every input the project reads, starting from real records of data/."""
     seed = seed if seed is not None else random.randrange(2**32)
+    logging.getLogger("rdflib").setLevel(logging.CRITICAL)  # damaged Turtle makes it warn at length
     with progress.step("real records and everything they refer to"):
         start = real_seed(Paths.default(data=data_dir).data)
     tally = Tally()
@@ -1989,11 +2018,11 @@ def faults_command(progress: Progress, kills: int, build_command: str, store_rou
                                    batch_size=PUSH_BATCH)
     figures: dict[str, Any] = {
         "date": _today(),
-        "builds": {**dataclasses.asdict(builds), "data": f"{len(start.ids())} real records of data/"},
-        "stores": dataclasses.asdict(stores),
+        "builds": {**_figures(builds), "data": f"{len(start.ids())} real records of data/"},
+        "stores": _figures(stores),
     }
     if push is not None:
-        figures["push"] = {**dataclasses.asdict(push), "triples": PUSH_TRIPLES, "batch_size": PUSH_BATCH}
+        figures["push"] = {**_figures(push), "triples": PUSH_TRIPLES, "batch_size": PUSH_BATCH}
     broken = [name for name, report in (("killed builds", builds), ("stores", stores), ("push", push))
               if report is not None and not report.ok]
     _report_written(save_results(_docs(docs_dir), "faults", figures), broken)
@@ -2028,7 +2057,7 @@ def load_command(progress: Progress, clients: int, seconds: float, workers: int,
         "error_rate": report.error_rate, "throughput": normal.throughput, "p50_ms": normal.percentile(0.5),
         "p95_ms": normal.percentile(0.95), "normal_errors": dict(normal.errors),
         "memory_baseline_mb": report.memory_baseline >> 20, "memory_peak_mb": report.memory_peak >> 20,
-        "hostile": dataclasses.asdict(report.hostile),
+        "hostile": _figures(report.hostile),
     }
     _report_written(save_results(_docs(docs_dir), "load", figures), [] if report.ok else ["load"])
 
