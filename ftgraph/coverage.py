@@ -170,7 +170,7 @@ def coverage_markdown(engine: Engine) -> str:
     sourced_relations = sum(n for (_, sourced), n in relations.items() if sourced)
 
     out = ["# Data coverage", "",
-           "Generated from the graph by `ftgraph coverage --out docs/data.md`; do not edit by hand.", "",
+           "Generated from the graph by `ftgraph coverage --output docs/data.md`; do not edit by hand.", "",
            "## Summary", "",
            f"- Entities (organisations, people, places, events): {entities}",
            f"- Relations (roles, event participations, label awards): {total_relations}, of which sourced: "
