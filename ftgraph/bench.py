@@ -339,12 +339,16 @@ def _alarm(signum: int, frame: Any) -> None:
 
 
 def worker(spec: dict[str, Any]) -> None:
-    """Child process: load, then each operation of ``spec["operations"]``, one JSON line per event."""
+    """Child process: load, then each operation of ``spec["operations"]``, one JSON line per event on
+    standard output (whatever else the libraries print there goes to standard error)."""
+    channel = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
+    sys.stdout.flush()
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
 
     def say(**event: Any) -> None:
         event["maxrss"] = peak_rss(os.getpid())
-        sys.stdout.write(json.dumps(event) + "\n")
-        sys.stdout.flush()
+        channel.write(json.dumps(event) + "\n")
+        channel.flush()
 
     contender = CONTENDER_CLASSES[spec["contender"]](Path(spec["graph"]), Path(spec["scratch"]))
     cap = float(spec["cap"])
@@ -421,9 +425,11 @@ def run_child(contender: str, graph_nt: Path, todo: list[str], cap: float, sessi
     spec = {"contender": contender, "graph": str(graph_nt), "operations": todo, "cap": cap}
     with tempfile.TemporaryDirectory(prefix=f"ftgraph-bench-{contender}-") as scratch:
         spec["scratch"] = scratch
-        process = subprocess.Popen([sys.executable, "-m", "ftgraph.bench", json.dumps(spec)],
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        assert process.stdout is not None and process.stderr is not None
+        errors = Path(scratch) / "stderr.txt"
+        with errors.open("w", encoding="utf-8") as error_file:  # a file: a chatty child never blocks
+            process = subprocess.Popen([sys.executable, "-m", "ftgraph.bench", json.dumps(spec)],
+                                       stdout=subprocess.PIPE, stderr=error_file, text=True)
+        assert process.stdout is not None
         lines: queue.Queue[str | None] = queue.Queue()
         threading.Thread(target=_reader, args=(process.stdout, lines), daemon=True).start()
         current, deadline, left = None, time.monotonic() + cap + KILL_GRACE, list(todo)
@@ -463,7 +469,7 @@ def run_child(contender: str, graph_nt: Path, todo: list[str], cap: float, sessi
                 session.outcomes.update({op: Outcome(NOT_RUN, detail=reason) for op in left})
                 left = []
         process.wait()
-        errors = process.stderr.read()
+        error_tail = errors.read_text(encoding="utf-8", errors="replace")[-2000:]
         if killed and current == "reload":
             session.outcomes.update({op: Outcome(NOT_RUN, detail="reload > cap") for op in left})
             return []
@@ -475,7 +481,7 @@ def run_child(contender: str, graph_nt: Path, todo: list[str], cap: float, sessi
                 left = []
             return left
         if left:  # the child died
-            detail = (errors.strip().splitlines() or [f"exit code {process.returncode}"])[-1][:300]
+            detail = (error_tail.strip().splitlines() or [f"exit code {process.returncode}"])[-1][:300]
             session.outcomes.update({op: Outcome(ERROR, detail=detail) for op in left})
         return []
 
@@ -850,7 +856,8 @@ def _cell(run: SizeRun, contender: str, operation: str) -> str:
         return "—"
     if outcome.status == OK:
         return _secs(outcome.seconds)
-    return f"{outcome.status} ({outcome.detail})" if outcome.status == ERROR else outcome.status
+    detail = outcome.detail.replace("|", "\\|")
+    return f"{outcome.status} ({detail})" if outcome.status == ERROR else outcome.status
 
 
 def _results_table(run: SizeRun, results: BenchResults) -> list[str]:
