@@ -44,7 +44,7 @@ import tempfile
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -634,9 +634,11 @@ def measure_size(run: SizeRun, graph_nt: Path, contenders: tuple[str, ...], name
 
 def run_benchmark(sizes: list[int], *, repeat: int, cap: float, seed: int, work: Path, curated: bool,
                   progress: Progress, queries: list[str] | None = None,
-                  contenders: tuple[str, ...] = CONTENDERS) -> BenchResults:
+                  contenders: tuple[str, ...] = CONTENDERS,
+                  after_each_size: Callable[[BenchResults], object] | None = None) -> BenchResults:
     """Generate each size, then measure every contender at it (:func:`measure_size`); ``queries``: the
-    library queries to run (default: all)."""
+    library queries to run (default: all); ``after_each_size`` sees the results so far (to write them
+    as they come: a long run that dies keeps its finished sizes)."""
     library = query.library()
     unknown = sorted(set(queries or ()) - set(library))
     if unknown:
@@ -657,6 +659,8 @@ def run_benchmark(sizes: list[int], *, repeat: int, cap: float, seed: int, work:
         run = SizeRun(_size_label(size), described["triples"], described["records"])
         results.sizes.append(run)
         measure_size(run, folder / GRAPH_NT, contenders, names, repeat=repeat, cap=cap, progress=progress)
+        if after_each_size is not None:
+            after_each_size(results)
     return results
 
 
@@ -1038,7 +1042,8 @@ def bench(progress: Progress, sizes: list[int], repeat: int, cap: float, seed: i
         raise FtgraphError(f"--contenders {contenders!r}: expected some of {', '.join(CONTENDERS)}")
     with _work_dir(work) as folder:
         results = run_benchmark(sizes, repeat=repeat, cap=cap, seed=seed, work=folder, curated=curated,
-                                progress=progress, queries=sorted(_names(queries)), contenders=chosen)
+                                progress=progress, queries=sorted(_names(queries)), contenders=chosen,
+                                after_each_size=lambda partial: write_outputs(partial, out))
     for path in write_outputs(results, out):
         click.echo(str(path))
     _, judged = verdicts(results)
