@@ -25,6 +25,7 @@ from ftgraph.reliability import (
     in_child,
     kill_builds,
     output_tree,
+    prepare_store,
     push_faults,
     store_answers,
     store_faults,
@@ -113,7 +114,7 @@ def built_out(graph_out: Path, tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize("damage", STORE_DAMAGES)
 def test_a_damaged_store_is_rebuilt_not_used(built_out: Path, damage: str) -> None:
-    in_child(_open, built_out)
+    in_child(prepare_store, built_out)
     done = damage_store(built_out, damage, random.Random(damage))
     assert "nothing to damage" not in done
     assert in_child(store_answers, built_out) is None, done
@@ -126,10 +127,12 @@ def test_store_builds_killed_at_random_moments(built_out: Path) -> None:
     assert report.leftovers == 0, "a store build must remove the temporary folders of killed builds"
 
 
-def _open(out_dir: Path) -> None:
-    from ftgraph.engine import open_store
-
-    open_store(out_dir)
+def test_a_store_build_removes_the_folders_of_killed_builds(built_out: Path) -> None:
+    """Deterministic version of the kills above: a killed build's temporary folder is there."""
+    (built_out / ".store.building-killed" / "db").mkdir(parents=True)
+    in_child(prepare_store, built_out)
+    assert not list(built_out.glob(".store.building-*"))
+    assert in_child(store_answers, built_out) is None
 
 
 # -- a SPARQL store killed during a push ------------------------------------------------------------
