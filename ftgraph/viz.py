@@ -42,10 +42,11 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import json
 import math
 import shutil
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -564,10 +565,27 @@ FILE_KINDS = {
     ".svg": ("figure", "SVG"), ".pdf": ("document", "PDF"), ".md": ("text", "Markdown"), ".txt": ("text", "text"),
     ".rq": ("SPARQL query", "SPARQL"),
 }
-#: Folders listed as one entry (internal files of a program, not outputs to open one by one).
-OPAQUE_DIRS = {STORE_DIR: "embedded SPARQL store (pyoxigraph), used by `ftgraph query`"}
+
+
+def _store_size(folder: Path) -> str:
+    """The triple count of a persisted store, from its manifest (its bytes differ from build to build of
+    one graph, so they are not shown: the index is byte-identical for the same input)."""
+    try:
+        triples = json.loads((folder / STORE_MANIFEST).read_text(encoding="utf-8"))["triples"]
+    except (OSError, ValueError, KeyError, TypeError):  # missing or damaged: nothing to say
+        return ""
+    return f"{triples:,} triples" if isinstance(triples, int) else ""
+
+
+#: Folders listed as one entry (internal files of a program, not outputs to open one by one): what they
+#: are, and what the size column says of them.
+OPAQUE_DIRS: dict[str, tuple[str, Callable[[Path], str]]] = {
+    STORE_DIR: ("embedded SPARQL store (pyoxigraph), used by `ftgraph query`", _store_size),
+}
 #: Folders shown first in the index, in this order; the others follow alphabetically.
 FIRST_FOLDERS = (VIZ_DIR, "figures")
+#: The store's manifest (:mod:`ftgraph.engine`: its fingerprint of ``graph.nt`` and triple count).
+STORE_MANIFEST = "manifest.json"
 
 
 @dataclass(frozen=True)
@@ -577,7 +595,7 @@ class Entry:
     name: str  #: relative to ``out/``, without the extension
     links: tuple[tuple[str, str], ...]  #: (format, relative path with ``/``)
     kind: str
-    size: int
+    size: str  #: bytes of the files; what an opaque folder holds
 
 
 def _entry(name: str, files: list[Path], out_dir: Path) -> Entry:
@@ -585,7 +603,7 @@ def _entry(name: str, files: list[Path], out_dir: Path) -> Entry:
                           for path in files)
     links = tuple((FILE_KINDS.get(path.suffix, ("", path.suffix.lstrip(".").upper() or "file"))[1],
                    path.relative_to(out_dir).as_posix()) for path in files)
-    return Entry(name, links, ", ".join(kinds), sum(path.stat().st_size for path in files))
+    return Entry(name, links, ", ".join(kinds), f"{sum(path.stat().st_size for path in files):,} bytes")
 
 
 def list_outputs(out_dir: Path) -> dict[str, list[Entry]]:
@@ -599,9 +617,9 @@ def list_outputs(out_dir: Path) -> dict[str, list[Entry]]:
             continue
         if relative.parts[0] in OPAQUE_DIRS:
             if len(relative.parts) == 1:
-                size = sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+                what, size = OPAQUE_DIRS[relative.parts[0]]
                 opaque.append(Entry(relative.as_posix() + "/", (("folder", relative.as_posix() + "/"),),
-                                    OPAQUE_DIRS[relative.parts[0]], size))
+                                    what, size(path)))
         elif path.is_file():
             top = relative.parts[0] if len(relative.parts) > 1 else ""
             stem = relative.with_suffix("").as_posix()

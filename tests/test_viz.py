@@ -418,6 +418,18 @@ def test_index_links_every_output(tmp_path: Path) -> None:
     assert [entry.name for entry in groups[""]] == ["graph", f"{STORE_DIR}/"]
 
 
+def test_two_runs_of_one_input_write_the_same_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Regression (reliability checks): the index listed the store's bytes, which differ between builds."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1785110400")  # both runs release on the same day
+    indexes = []
+    for run in ("one", "two"):
+        paths = minimal_paths(tmp_path / run, HOSTILE_RECORDS, HOSTILE_SOURCES)
+        result = pipeline.run(paths, progress=Progress(quiet=True))
+        indexes.append((paths.out / viz.INDEX_PAGE).read_bytes())
+    assert indexes[0] == indexes[1]
+    assert f"{len(result.built.combined):,} triples".encode() in indexes[0]
+
+
 def test_outputs_stage_is_last() -> None:
     """The index lists the files present when it runs: every other stage must have run before."""
     assert pipeline.STAGES[-1][1] is viz.outputs_stage
