@@ -46,6 +46,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -380,9 +381,15 @@ _FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 
 
 def _tokens(query: str) -> Iterator[re.Match[str]]:
-    for match in _TOKENS.finditer(query):
-        if match.lastgroup != "comment" and not match.group().isspace():
-            yield match
+    yield from _significant_tokens(query)
+
+
+@lru_cache(maxsize=256)
+def _significant_tokens(query: str) -> tuple[re.Match[str], ...]:
+    """The tokens of ``query`` but comments and blanks; cached, as a library query's text is
+    tokenized several times on every run (form, variables, nesting, parameter binding)."""
+    return tuple(match for match in _TOKENS.finditer(query)
+                 if match.lastgroup != "comment" and not match.group().isspace())
 
 
 def query_form(query: str) -> str:
@@ -516,7 +523,7 @@ def check_syntax(query: str, line_offset: int = 0) -> None:
     ``line_offset``: lines added in front of the user's text (reported lines are the user's)."""
     check_nesting(query)
     try:
-        ox.Store().query(query)
+        _parse(query)
     except SyntaxError as exc:
         match = _ERROR_AT.search(str(exc))
         if not match:
@@ -526,6 +533,13 @@ def check_syntax(query: str, line_offset: int = 0) -> None:
         if len(expected) > 160:
             expected = expected[:160] + "…"
         raise QuerySyntaxError(f"syntax error at line {line}, column {column}: {expected}", line, column) from None
+
+
+@lru_cache(maxsize=256)
+def _parse(query: str) -> None:
+    """Raise ``SyntaxError`` when pyoxigraph cannot parse ``query`` (run on an empty store). Only
+    successes are cached: the same text is checked on every run of a library query."""
+    ox.Store().query(query)
 
 
 def rebase_iris(query: str, old_base: str, new_base: str, keep: str = "") -> str:
@@ -561,7 +575,7 @@ class Engine(ABC):
     def query(self, query: str, params: Mapping[str, object] | None = None) -> QueryResult:
         """Check ``query``, bind ``params`` and run it: solutions, a boolean or triples (pyoxigraph)."""
         check_syntax(query)
-        unknown = sorted(set(params or {}) - query_variables(query))
+        unknown = sorted(set(params) - query_variables(query)) if params else []
         if unknown:
             valid = ", ".join(sorted(query_variables(query))) or "none"
             raise UnknownParameter(f"unknown parameter(s) {', '.join(unknown)}; the query's variables: {valid}")

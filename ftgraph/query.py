@@ -27,6 +27,7 @@ Python::
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import sys
 from collections.abc import Mapping
@@ -273,8 +274,17 @@ def _library(folder: Path, stamp: tuple[tuple[str, int], ...]) -> dict[str, Libr
 def library(folder: Path | None = None) -> dict[str, LibraryQuery]:
     """The library queries by name (file stem), in name order."""
     folder = (folder or library_dir()).resolve()
-    stamp = tuple((path.name, path.stat().st_mtime_ns) for path in sorted(folder.glob("*.rq")))
-    return _library(folder, stamp)
+    return _library(folder, _stamp(folder))
+
+
+def _stamp(folder: Path) -> tuple[tuple[str, int], ...]:
+    """Name and modification time of each ``.rq`` file (one ``scandir``: this runs on every query)."""
+    try:
+        with os.scandir(folder) as entries:
+            return tuple(sorted((entry.name, entry.stat().st_mtime_ns) for entry in entries
+                                if entry.name.endswith(".rq")))
+    except FileNotFoundError:
+        return ()
 
 
 def _is_file(text: str) -> bool:
@@ -313,10 +323,13 @@ def run(query: str | Path | LibraryQuery, params: Mapping[str, object] | None = 
     engine = engine or engine_for(Paths.default().out)
     text = resolved.sparql(base_iri)
     try:
-        check_syntax(text, line_offset=resolved.prologue_lines)
-    except QuerySyntaxError as exc:
-        raise QuerySyntaxError(f"{resolved.path or resolved.name}: {exc}", exc.line, exc.column) from None
-    return engine.query(text, bindings)
+        return engine.query(text, bindings)  # checks the syntax first
+    except QuerySyntaxError:
+        try:  # again, to name the file and count lines from the user's text (not the prologue)
+            check_syntax(text, line_offset=resolved.prologue_lines)
+        except QuerySyntaxError as exc:
+            raise QuerySyntaxError(f"{resolved.path or resolved.name}: {exc}", exc.line, exc.column) from None
+        raise
 
 
 def rows(query: str | Path | LibraryQuery, params: Mapping[str, object] | None = None, *,
