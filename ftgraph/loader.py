@@ -252,13 +252,14 @@ def _references(located: Located) -> Iterable[tuple[list[str | int], str, tuple[
             if record.within:
                 yield ["within"], record.within, ("places",), None
         case Organisation():
-            for claim_index, claim in enumerate(claims_of(record.city)):
-                path: list[str | int] = ["city", claim_index, "value"] if isinstance(record.city, list) else ["city"]
-                yield path, claim.value, ("places",), None
+            for path, target_id in _claimed_ids(record, "city"):
+                yield path, target_id, ("places",), None
             if record.territory:
                 yield ["territory"], record.territory, ("places",), None
             if record.flagship:
                 yield ["flagship"], record.flagship, ("places", "organisations"), None
+            for path, target_id in _claimed_ids(record, "replaced_by"):
+                yield path, target_id, ("organisations",), None
         case Role():
             yield ["member"], record.member, _AGENT, None
             yield ["organisation"], record.organisation, ("organisations",), None
@@ -293,6 +294,18 @@ def _references(located: Located) -> Iterable[tuple[list[str | int], str, tuple[
                 yield ["broader"], record.broader, ("concepts",), None
 
 
+def _a(noun: str) -> str:
+    """The noun with its indefinite article, for messages."""
+    return f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
+
+
+def _claimed_ids(record: Record, field: str) -> Iterator[tuple[list[str | int], str]]:
+    """The ids a sourced id field refers to, each with the path of the value in the record."""
+    value = getattr(record, field)
+    for index, claim in enumerate(claims_of(value)):
+        yield ([field, index, "value"] if isinstance(value, list) else [field]), claim.value
+
+
 def _check_references(dataset: Dataset) -> list[DataError]:
     errors = []
     for located in dataset.records.values():
@@ -302,7 +315,7 @@ def _check_references(dataset: Dataset) -> list[DataError]:
                 errors.append(located.error(path, f"unknown reference '{target_id}' (no record has this id)"))
             elif target.kind not in kinds:
                 errors.append(located.error(
-                    path, f"'{target_id}' is a {target.kind[:-1]}, expected a {' or '.join(k[:-1] for k in kinds)}"
+                    path, f"'{target_id}' is {_a(target.kind[:-1])}, expected {' or '.join(_a(k[:-1]) for k in kinds)}"
                 ))
             elif scheme and isinstance(target.record, Concept) and target.record.scheme != scheme:
                 errors.append(located.error(
@@ -344,6 +357,7 @@ def _check_consistency(dataset: Dataset) -> list[DataError]:
             end = preferred_value(getattr(record, end_name, None))
             if start and end and _as_bounds(end)[1] < _as_bounds(start)[0]:
                 errors.append(located.error([end_name], f"'{end_name}' {end} is before '{start_name}' {start}"))
+    errors += _check_successions(dataset)
     by_url: dict[str, Located] = {}
     for located in dataset.of_kind("sources"):
         assert isinstance(located.record, Source)
@@ -352,6 +366,24 @@ def _check_consistency(dataset: Dataset) -> list[DataError]:
             errors.append(located.error(
                 ["url"], f"same URL as source '{first.record.id}' ({first.path}:{first.line}): declare it once"
             ))
+    return errors
+
+
+def _check_successions(dataset: Dataset) -> list[DataError]:
+    """``replaced_by`` chains end: an organisation never succeeds itself, directly or through others."""
+    successor = {
+        located.record.id: preferred_value(located.record.replaced_by)
+        for located in dataset.of_kind("organisations")
+        if isinstance(located.record, Organisation) and located.record.replaced_by
+    }
+    errors = []
+    for record_id in sorted(successor):
+        chain = [record_id]
+        while (following := successor.get(chain[-1])) and following not in chain:
+            chain.append(following)
+        if following == record_id:
+            cycle = " → ".join([*chain, record_id])
+            errors.append(dataset.records[record_id].error(["replaced_by"], f"succession cycle: {cycle}"))
     return errors
 
 

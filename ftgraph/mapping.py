@@ -235,6 +235,7 @@ class Mapper:
             self.add(node, FT.flagshipBuilding, self.iri(record.flagship))
         self.sourced(record, node, "founded", SCHEMA.foundingDate, date_literal)
         self.sourced(record, node, "dissolved", SCHEMA.dissolutionDate, date_literal)
+        self.sourced(record, node, "replaced_by", DCTERMS.isReplacedBy, self.iri)
         self.sourced(record, node, "website", FOAF.homepage, URIRef)
         self.sourced(record, node, "siren", FT.siren, Literal)
         self.wikidata(record, node)

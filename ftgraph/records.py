@@ -199,6 +199,8 @@ class Organisation(Entity):
     flagship: Id | None = None
     founded: SourcedDate | None = None
     dissolved: SourcedDate | None = None
+    #: The organisation that continued this one (renamed, merged into, absorbed by).
+    replaced_by: SourcedId | None = None
     website: SourcedUrl | None = None
     siren: SourcedSiren | None = None
     wikidata: SourcedQid | None = None

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import PROV, RDF, SKOS, XSD
+from rdflib.namespace import DCTERMS, PROV, RDF, SKOS, XSD
 
 from ftgraph.build import BuiltGraph, Paths, build_graph, to_sorted_ntriples, to_turtle
 from ftgraph.cli import cli
@@ -275,6 +275,10 @@ BAD_INPUTS = {
                                 "record 'jane-ceo', field 'role'", "expected 'roles'"),
     "unknown record kind": (MINIMAL_RECORDS + "companies:\n  - {id: x}\n", "records.yaml:",
                             "unknown record kind 'companies'"),
+    "succeeded by itself": (MINIMAL_RECORDS.replace("founded: 2010,", "founded: 2010, replaced_by: acme,"),
+                            "record 'acme', field 'replaced_by'", "succession cycle: acme → acme"),
+    "succeeded by a place": (MINIMAL_RECORDS.replace("founded: 2010,", "founded: 2010, replaced_by: grenoble,"),
+                             "record 'acme', field 'replaced_by'", "'grenoble' is a place, expected an organisation"),
 }
 
 
@@ -303,6 +307,33 @@ def test_errors_name_the_line(tmp_path: Path) -> None:
     [error] = caught.value.errors
     assert (error.record, error.field) == ("jane-ceo", "start")
     assert error.line == 8 and error.path.endswith("records.yaml")
+
+
+SUCCESSION = MINIMAL_RECORDS.replace(
+    "organisations:\n",
+    "organisations:\n"
+    "  - {id: old-name, name: Old Name, type: cluster, dissolved: 2018, replaced_by: {value: acme, sources: [src-one]},"
+    " sources: [src-one]}\n",
+)
+
+
+def test_a_succession_is_a_sourced_statement(tmp_path: Path) -> None:
+    built = build_graph(minimal_paths(tmp_path, SUCCESSION))
+    old, new = (URIRef(f"{DEFAULT_BASE_IRI}org/{name}") for name in ("old-name", "acme"))
+    assert (old, DCTERMS.isReplacedBy, new) in built.combined
+    assert sources_of_fact(built.combined, (old, DCTERMS.isReplacedBy, new)) == {
+        URIRef(f"{DEFAULT_BASE_IRI}source/src-one")
+    }
+
+
+def test_a_succession_cycle_names_every_organisation_of_it(tmp_path: Path) -> None:
+    records = SUCCESSION.replace("founded: 2010,", "founded: 2010, replaced_by: old-name,")
+    with pytest.raises(DataErrors) as caught:
+        build_graph(minimal_paths(tmp_path, records))
+    assert sorted((error.record, error.field) for error in caught.value.errors) == [
+        ("acme", "replaced_by"), ("old-name", "replaced_by")
+    ]
+    assert "succession cycle: acme → old-name → acme" in str(caught.value)
 
 
 def test_sources_are_declared_only_in_the_sources_folder(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 from rdflib import Graph, Namespace, URIRef
-from rdflib.namespace import ORG, OWL, PROV, RDF
+from rdflib.namespace import DCTERMS, ORG, OWL, PROV, RDF
 from rdflib.term import Node
 
 from ftgraph import query
@@ -515,3 +515,16 @@ def test_cli_errors(out_dir: Path) -> None:
     assert code == 2 and "valid parameters: ecosystem, min" in err
     code, _, err = invoke(out_dir, "brokers", "-p", "novalue")
     assert code == 2 and "expected NAME=VALUE" in err
+
+
+def test_successions_show_the_merger_into_le_poool_with_its_source(engine: EmbeddedEngine, graph: Graph) -> None:
+    result = rows(engine, "successions")
+    merged = {local_id(r["predecessor"]) for r in result if local_id(r["latest"]) == "le-poool"}
+    assert {"rennes-atalante", "association-french-tech-rennes-saint-malo"} <= merged
+    assert {local_id(r["source"]) for r in result if local_id(r["predecessor"]) == "rennes-atalante"} == {
+        "latribune-2018-06-rennes-atalante-french-tech-le-poool"
+    }
+    # One row per succession and source: every succession of the graph is there, none invented.
+    assert {(local_id(r["predecessor"]), local_id(r["successor"])) for r in result} == {
+        (local_id(s), local_id(o)) for s, o in graph.subject_objects(DCTERMS.isReplacedBy)
+    }
