@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pyshacl
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
@@ -53,6 +52,8 @@ def _short(graph: Graph, node: object) -> str:
 
 def validate_graph(data: Graph, ontology: Graph, shapes: Graph) -> ValidationReport:
     """Validate ``data`` with ``ontology`` mixed in (so ``sh:class`` follows ``rdfs:subClassOf``)."""
+    import pyshacl  # ~1 s to import: only commands that validate pay for it
+
     combined = Graph()
     for graph in (data, ontology):
         for triple in graph:
