@@ -30,7 +30,7 @@ from ftgraph import pipeline
 from ftgraph.build import BuiltGraph, Paths, build_graph
 from ftgraph.cli import cli
 from ftgraph.describe import entity_pattern
-from ftgraph.export import FORMATS, Exporter, load_context
+from ftgraph.export import FORMATS, Exporter, SimpleContext, load_context, pyld_compact
 from ftgraph.progress import Progress
 from ftgraph.release import CHECKSUM_FILE, DESCRIPTION_FILE, ReleaseInfo, write_release
 
@@ -227,6 +227,51 @@ def test_jsonld_is_compact_with_the_published_context(exported: dict[str, Path])
     assert acme["foundingDate"] == {"type": "xsd:gYear", "@value": "2010"}
     assert nodes["ftr:concept/role-founder"]["prefLabel"] == {"fr": "fondateur", "en": "founder"}
     assert nodes["ftr:org/acme/claim/founded/2"]["preferred"] == {"type": "xsd:boolean", "@value": "false"}
+
+
+def _canonical(document: dict[str, Any]) -> str:
+    """The RDF dataset of a JSON-LD document, expanded by pyld, as canonical N-Quads (URDNA2015): equal
+    strings, isomorphic datasets."""
+    from pyld import jsonld
+
+    quads: str = jsonld.normalize(document, {"algorithm": "URDNA2015", "format": "application/n-quads"})
+    return quads
+
+
+def test_direct_jsonld_is_the_dataset_of_pylds_compaction(exporter: Exporter, built: BuiltGraph) -> None:
+    """The document written from the triples and the JSON-LD API's compaction expand to the same dataset,
+    on the fixture and on the ontology with a slice of the real data (blank nodes, language maps...)."""
+    sample = Exporter(built)
+    real = [t for t in sample.triples if not str(t.subject).startswith(f"<{BASE}")] + sample.triples[:3000]
+    for triples, context in ((exporter.triples, exporter.context), (sorted(set(real), key=str), sample.context)):
+        simple = SimpleContext.of(context)
+        assert simple is not None
+        direct = simple.compact(triples, context)
+        assert _canonical(direct) == _canonical(pyld_compact(triples, context))
+        assert len(_canonical(direct).splitlines()) == len(triples)
+
+
+def test_jsonld_with_a_context_outside_the_simple_form_goes_through_pyld(exporter: Exporter) -> None:
+    coerced = {**exporter.context, "@vocab": "http://example.org/vocab#",
+               "foundingDate": {"@id": "schema:foundingDate", "@type": "xsd:gYear"}}
+    assert SimpleContext.of(coerced) is None
+    document = json.loads(Exporter(exporter.built, coerced).jsonld())
+    acme = next(node for node in document["@graph"] if node["id"] == "ftr:org/acme")
+    assert acme["foundingDate"] == "2010"  # pyld's compaction used the coercion
+    assert _canonical(document) == _canonical(json.loads(exporter.jsonld()))
+
+
+def test_jsonld_compaction_refuses_iris_a_reader_would_misread() -> None:
+    context = {"id": "@id", "urn": "http://example.org/urn#", "label": "http://www.w3.org/2000/01/rdf-schema#label"}
+    simple = SimpleContext.of(context)
+    assert simple is not None
+    assert simple.compact_iri("http://example.org/urn#x") == "urn:x"
+    assert simple.compact_iri("http://example.org/urn#") == "http://example.org/urn#"  # no empty suffix
+    with pytest.raises(Exception, match="label:x"):
+        simple.compact_iri("label:x")  # 'label' is a term: left to pyld
+    for outside in ({"x": "relative"}, {"x": {"@id": "ex:y", "@type": "@vocab"}}, {"@base": "http://a/"},
+                    {"ex:y": "http://a/"}, {"a": "b:c", "b": {"@id": "http://b/"}}, {"a": "a:x"}):
+        assert SimpleContext.of(outside) is None, outside
 
 
 def test_jsonld_follows_the_base_iri(fixture_data: Path) -> None:
