@@ -20,7 +20,7 @@ from typing import Any
 import networkx as nx
 
 from ftgraph import metrics, observations
-from ftgraph.build import GRAPH_NT, BuiltGraph, to_sorted_ntriples
+from ftgraph.build import GRAPH_NT, BuiltGraph, to_sorted_ntriples, to_turtle
 from ftgraph.engine import EmbeddedEngine, store_from_graph
 from ftgraph.progress import Progress
 from ftgraph.projection import (
@@ -368,13 +368,13 @@ def write_metrics(data: ActorData, out_dir: Path, base_iri: str, settings: Setti
     points = timeline(data, snapshot, settings)
     folder = out_dir / METRICS_DIR
     folder.mkdir(parents=True, exist_ok=True)
-    cube = observations.observations_graph([*found, *points], MEASURES, base_iri)
+    ntriples = to_sorted_ntriples(observations.observations_graph([*found, *points], MEASURES, base_iri))
     files = {
         "metropoles.csv": to_csv(report.row() for report in found),
         "metropoles.json": to_json(found),
         "timeline.csv": to_csv(point.row() for point in points),
-        "observations.ttl": cube.serialize(format="turtle"),
-        GRAPH_NT: to_sorted_ntriples(cube),  # so that `ftgraph query/push --out out/metrics` work on it
+        "observations.ttl": to_turtle(ntriples),
+        GRAPH_NT: ntriples,  # so that `ftgraph query/push --out out/metrics` work on it
     }
     for name, text in files.items():
         (folder / name).write_text(text, encoding="utf-8", newline="\n")

@@ -13,16 +13,19 @@ The formulas and the design of the Federation Index are documented in ``docs/met
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 import statistics
 import warnings
-from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections import Counter, defaultdict
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import networkx as nx
+import numpy as np
+from scipy.sparse import csr_array
 
 #: Lower bound of each component in the geometric mean of the Federation Index (avoids log 0).
 COMPONENT_FLOOR = 0.01
@@ -87,16 +90,45 @@ def efficiency(G: nx.Graph, sample: int | None = None, seed: int = 0) -> float |
     References
     ----------
     Latora, V. & Marchiori, M. (2001). Efficient behavior of small-world networks.
-    *Physical Review Letters* 87:198701. See :func:`networkx.global_efficiency`.
+    *Physical Review Letters* 87:198701. Equal to :func:`networkx.global_efficiency` (breadth-first
+    searches in :func:`scipy.sparse.csgraph.shortest_path`).
     """
     n = G.number_of_nodes()
     if n < 2:
         return None
-    if sample is None or sample >= n:
-        return nx.global_efficiency(G)
-    sources = random.Random(seed).sample(sorted(G, key=str), sample)
-    total = sum(1 / d for s in sources for d in nx.single_source_shortest_path_length(G, s).values() if d)
-    return total / (sample * (n - 1))
+    nodes = sorted(G, key=str)
+    index = {v: i for i, v in enumerate(nodes)}
+    sources = None if sample is None or sample >= n else [index[v] for v in random.Random(seed).sample(nodes, sample)]
+    pairs = np.array([(index[u], index[v]) for u, v in G.edges], dtype=np.int64).reshape(1, -1, 2)
+    return float(_mean_inverse_distances(n, pairs, sources)[0])
+
+
+def _mean_inverse_distances(n: int, ties: np.ndarray, sources: Sequence[int] | None) -> np.ndarray:
+    """For each of several graphs on the nodes 0..n−1, the mean of 1/d(s, j) over the ``sources`` s
+    (every node when ``None``) and the n − 1 other nodes j (0 when unreachable).
+
+    ``ties[g]`` holds the m ties of graph g as pairs of nodes. One breadth-first search from every
+    source in every graph at once: the graphs are the blocks of one block-diagonal sparse matrix,
+    whose product with the frontier (one column per source) gives the nodes at the next distance.
+    """
+    graphs = len(ties)
+    starts = np.arange(n) if sources is None else np.asarray(sources, dtype=np.int64)
+    offsets = np.arange(graphs)[:, None] * n
+    tails, heads = (ties[:, :, 0] + offsets).ravel(), (ties[:, :, 1] + offsets).ravel()
+    size = graphs * n
+    adjacency = csr_array((np.ones(2 * len(tails), dtype=np.float32),
+                           (np.concatenate([tails, heads]), np.concatenate([heads, tails]))), shape=(size, size))
+    frontier = np.zeros((size, len(starts)), dtype=bool)
+    frontier[(offsets + starts).ravel(), np.tile(np.arange(len(starts)), graphs)] = True
+    reached = frontier.copy()
+    totals = np.zeros(graphs)
+    distance = 0
+    while frontier.any():
+        distance += 1
+        frontier = (adjacency @ frontier.astype(np.float32) > 0) & ~reached
+        reached |= frontier
+        totals += frontier.reshape(graphs, -1).sum(axis=1) / distance
+    return totals / (len(starts) * (n - 1))
 
 
 def average_clustering(G: nx.Graph, sample: int | None = None, seed: int = 0) -> float | None:
@@ -216,10 +248,10 @@ def brokerage_share(b: Betweenness, holders: Iterable[Any]) -> float | None:
     ----------
     Feld, B. (2012). *Startup Communities*. Wiley.
     """
-    total = sum(b.values())
+    total = math.fsum(b.values())
     if total <= 0:
         return None
-    return sum(b.get(v, 0.0) for v in set(holders)) / total
+    return math.fsum(b.get(v, 0.0) for v in set(holders)) / total  # fsum: exact whatever the set's order
 
 
 def constraint_summary(G: nx.Graph, attribute: str, sample: int | None = None, seed: int = 0) -> dict[str, Any]:
@@ -240,10 +272,11 @@ def constraint_summary(G: nx.Graph, attribute: str, sample: int | None = None, s
     def burt(H: nx.Graph, nodes: list[Any]) -> dict[Any, float]:
         # unweighted: p_ij = 1/k_i, so c_i = sum_j (1/k_i (1 + sum_{q in N(i) ∩ N(j)} 1/k_q))^2. Equal to
         # networkx.constraint, which rescales every neighbour's ties for every pair (hours with hubs).
+        # fsum over the common contacts: exact, so the order of the set does not show in the digits.
         values = {}
         for i in nodes:
             contacts = H[i].keys()
-            values[i] = sum((1 + sum(1 / len(H[q]) for q in contacts & H[j].keys())) ** 2
+            values[i] = sum((1 + math.fsum(1 / len(H[q]) for q in contacts & H[j].keys())) ** 2
                             for j in contacts) / len(contacts) ** 2
         return values
 
@@ -363,9 +396,13 @@ def attribute_assortativity(G: nx.Graph, attribute: str) -> float | None:
     """
     if not G.number_of_edges():
         return None
+    # classes in sorted order: networkx numbers them in the order of a set, which shows in the last digits
+    mapping = {cls: i for i, cls in enumerate(sorted({cls for _, cls in G.nodes(data=attribute)}, key=str))}
+    e = nx.attribute_mixing_matrix(G, attribute, mapping=mapping)
+    ab = float((e @ e).sum())
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        r = float(nx.attribute_assortativity_coefficient(G, attribute))
+        r = (float(e.trace()) - ab) / (1 - ab) if ab != 1 else math.nan
     return r if math.isfinite(r) else None
 
 
@@ -398,25 +435,30 @@ class ModularityTest:
     seed: int
 
 
+#: A compact weighted graph: node i (0..n−1) → {neighbour j: tie weight}; a self-loop is i in ``adjacency[i]``.
+Adjacency = list[dict[int, float]]
+
+
 def louvain_modularity(G: nx.Graph, seed: int, weight: str | None = "weight") -> tuple[float | None, int]:
     """Modularity of the partition found by the Louvain method, and its number of communities.
 
     .. math:: Q = \\frac{1}{2m} \\sum_{ij} \\Big[A_{ij} - \\frac{k_i k_j}{2m}\\Big] \\delta(c_i, c_j)
 
     High Q: the actors fall into weakly connected sub-communities (silos). Weighted by ``weight``
-    (co-participation ties carry Newman's 1/(k−1) weights). Louvain is randomised: ``seed`` fixes it.
-    Returns ``(None, 0)`` without ties.
+    (co-participation ties carry Newman's 1/(k−1) weights). Louvain is randomised: ``seed`` fixes it,
+    and the nodes are visited from their sorted order, so the result depends on the graph only, not
+    on the order it was built in. Returns ``(None, 0)`` without ties.
 
     References
     ----------
     Newman, M. E. J. (2006). Modularity and community structure in networks. *PNAS* 103:8577–8582.
     Blondel, V. D. et al. (2008). Fast unfolding of communities in large networks. *J. Stat. Mech.*
-    P10008. See :func:`networkx.community.louvain_communities`.
+    P10008. Same moves as :func:`networkx.community.louvain_communities` (see :func:`_louvain`).
     """
     if not G.number_of_edges():
         return None, 0
-    communities = nx.community.louvain_communities(G, weight=weight, seed=seed)
-    return nx.community.modularity(G, communities, weight=weight), len(communities)
+    n, edges, weights = _compact(G, weight)
+    return _louvain_modularity(_adjacency(n, edges, weights), seed)
 
 
 def modularity_test(G: nx.Graph, draws: int, seed: int, weight: str | None = "weight") -> ModularityTest:
@@ -436,37 +478,59 @@ def modularity_test(G: nx.Graph, draws: int, seed: int, weight: str | None = "we
     *Science* 296:910–913.
     """
     observed, communities = louvain_modularity(G, seed, weight)
-    rng = random.Random(seed)
-    null = [louvain_modularity(H, rng.randrange(2**31), weight)[0]
-            for H in _rewirings(G, rng, weight, draws)] if observed is not None else []
-    values = [q for q in null if q is not None]
-    mean = statistics.fmean(values) if values else None
-    sd = statistics.stdev(values) if len(values) > 1 else None
+    null: list[float] = []
+    if observed is not None:
+        n, edges, weights = _compact(G, weight)
+        rng = random.Random(seed)
+        null = [_louvain_modularity(H, rng.randrange(2**31))[0] for H in _rewirings(n, edges, weights, rng, draws)]
+    mean = statistics.fmean(null) if null else None
+    sd = statistics.stdev(null) if len(null) > 1 else None
     z = (observed - mean) / sd if observed is not None and mean is not None and sd else None
     return ModularityTest(observed, communities, mean, sd, z, draws, seed)
 
 
-def _rewirings(G: nx.Graph, rng: random.Random, weight: str | None, draws: int) -> Iterator[nx.Graph]:
-    """``draws`` degree-preserving randomisations of ``G`` (simple graphs), weights shuffled over the ties.
+def _compact(G: nx.Graph, weight: str | None) -> tuple[int, list[tuple[int, int]], list[float]]:
+    """``G`` on the nodes 0..n−1 numbered in sorted order: n, its ties as sorted pairs (i ≤ j), their weights."""
+    index = {v: i for i, v in enumerate(sorted(G, key=str))}
+    ties = sorted((min(index[u], index[v]), max(index[u], index[v]), 1.0 if weight is None else w)
+                  for u, v, w in G.edges(data=weight or "weight", default=1.0))
+    return len(index), [(u, v) for u, v, _ in ties], [w for _, _, w in ties]
+
+
+def _adjacency(n: int, edges: Iterable[tuple[int, int]], weights: Iterable[float]) -> Adjacency:
+    adjacency: Adjacency = [{} for _ in range(n)]
+    for (u, v), w in zip(edges, weights, strict=True):
+        adjacency[u][v] = adjacency[v][u] = w
+    return adjacency
+
+
+def _rewirings(n: int, edges: list[tuple[int, int]], weights: list[float], rng: random.Random,
+               draws: int) -> Iterator[Adjacency]:
+    """``draws`` degree-preserving randomisations of a simple graph, weights shuffled over the ties.
 
     Maslov–Sneppen edge switching: two ties a–b, c–d drawn uniformly become a–d, c–b unless that
     would create a loop or a multi-edge (up to 100 tries per switch; a star admits none). The first
-    graph is ``G`` after 10·m switches, each next one the previous after m more (a Markov chain
-    whose successive states are nearly independent). Same method as
-    :func:`networkx.double_edge_swap`, written out because that function is two orders of magnitude
-    slower on hub-dominated graphs, where most proposed switches fail.
+    graph is the observed one after 10·m switches, each next one the previous after m more (a Markov
+    chain whose successive states are nearly independent). Every graph keeps each node's degree and
+    the multiset of weights. Same method as :func:`networkx.double_edge_swap`, written out on integer
+    nodes because that function is two orders of magnitude slower on hub-dominated graphs, where
+    most proposed switches fail.
     """
-    edges = list(G.edges)
-    neighbours = {v: set(G[v]) for v in G}
-    weights = [w for _, _, w in G.edges(data=weight, default=1.0)] if weight is not None else []
+    edges, weights = list(edges), list(weights)
+    neighbours: list[set[int]] = [set() for _ in range(n)]
+    for u, v in edges:
+        neighbours[u].add(v)
+        neighbours[v].add(u)
+    m, uniform = len(edges), rng.random
     for draw in range(draws):
-        wanted = (10 if draw == 0 else 1) * len(edges)
+        wanted = (10 if draw == 0 else 1) * m
         done = tries = 0
-        while len(edges) > 1 and done < wanted and tries < 100 * wanted:
+        while m > 1 and done < wanted and tries < 100 * wanted:
             tries += 1
-            i, j = int(rng.random() * len(edges)), int(rng.random() * len(edges))
-            (a, b), (c, d) = edges[i], edges[j] if rng.random() < 0.5 else edges[j][::-1]
-            if len({a, b, c, d}) < 4 or d in neighbours[a] or b in neighbours[c]:
+            i, j = int(uniform() * m), int(uniform() * m)
+            a, b = edges[i]
+            c, d = edges[j] if uniform() < 0.5 else edges[j][::-1]
+            if a in (b, c, d) or c in (b, d) or b == d or d in neighbours[a] or b in neighbours[c]:
                 continue
             for u, v, new in ((a, b, d), (c, d, b)):
                 neighbours[u].discard(v)
@@ -475,14 +539,111 @@ def _rewirings(G: nx.Graph, rng: random.Random, weight: str | None, draws: int) 
                 neighbours[new].add(u)
             edges[i], edges[j] = (a, d), (c, b)
             done += 1
-        H = nx.Graph()
-        H.add_nodes_from(G)
-        H.add_edges_from(edges)
-        if weight is not None:
-            rng.shuffle(weights)
-            for (u, v), w in zip(edges, weights, strict=True):
-                H[u][v][weight] = w
-        yield H
+        rng.shuffle(weights)
+        yield _adjacency(n, edges, weights)
+
+
+def _louvain_modularity(adjacency: Adjacency, seed: int) -> tuple[float, int]:
+    """Modularity and number of the communities found by :func:`_louvain` with ``seed``."""
+    communities = _louvain(adjacency, random.Random(seed))
+    return _modularity(adjacency, _strengths(adjacency), communities), len(communities)
+
+
+def _louvain(adjacency: Adjacency, rng: random.Random, threshold: float = 1e-7) -> list[list[int]]:
+    """The communities found by the Louvain method on a compact graph with at least one tie.
+
+    Each level moves nodes, in an order shuffled with ``rng``, to the neighbouring community of best
+    modularity gain until no move helps, then merges each community into one node; it stops when a
+    level gains less than ``threshold``. This is :func:`networkx.community.louvain_communities`
+    (resolution 1) step for step, on lists of integers: the same moves and draws from ``rng``, hence
+    the same partition for the same graph and seed (the tests check it), several times faster on the
+    small graphs of the null models, where networkx spends its time building graph objects.
+    """
+    graph, strengths = adjacency, _strengths(adjacency)
+    m = sum(strengths) / 2
+    members: list[list[int]] = [[v] for v in range(len(adjacency))]  # original nodes of each node of this level
+    modularity = _modularity(graph, strengths, members)
+    communities, moved = _one_level(graph, strengths, m, rng)
+    while True:
+        found = [[v for u in community for v in members[u]] for community in communities]
+        gained = _modularity(graph, strengths, communities)
+        if gained - modularity <= threshold:
+            return found
+        modularity, members = gained, found
+        graph = _merged(graph, communities)
+        strengths = _strengths(graph)
+        communities, moved = _one_level(graph, strengths, m, rng)
+        if not moved:
+            return found
+
+
+def _one_level(graph: Adjacency, strengths: list[float], m: float, rng: random.Random) -> tuple[list[list[int]], bool]:
+    """One Louvain level: the communities (lists of this level's nodes) and whether any node moved."""
+    n = len(graph)
+    community = list(range(n))
+    totals = list(strengths)  # total strength of each community
+    neighbours = [{v: w for v, w in graph[u].items() if v != u} for u in range(n)]
+    order = list(range(n))
+    rng.shuffle(order)
+    scale = 2 * m**2
+    moved, moves = False, 1
+    while moves:
+        moves = 0
+        for u in order:
+            best_gain: float = 0
+            best = current = community[u]
+            towards: defaultdict[int, float] = defaultdict(float)  # weight from u to each neighbouring community
+            for v, w in neighbours[u].items():
+                towards[community[v]] += w
+            k = strengths[u]
+            totals[current] -= k
+            remove_cost = -towards[current] / m + (totals[current] * k) / scale
+            for candidate, w in towards.items():
+                gain = remove_cost + w / m - (totals[candidate] * k) / scale
+                if gain > best_gain:
+                    best_gain, best = gain, candidate
+            totals[best] += k
+            if best != current:
+                community[u] = best
+                moved, moves = True, moves + 1
+    groups: list[list[int]] = [[] for _ in range(n)]
+    for u in range(n):
+        groups[community[u]].append(u)
+    return [group for group in groups if group], moved
+
+
+def _merged(graph: Adjacency, communities: list[list[int]]) -> Adjacency:
+    """The graph of communities: one node per community, tie weights summed (internal ties: self-loops)."""
+    of = [0] * len(graph)
+    for i, members in enumerate(communities):
+        for u in members:
+            of[u] = i
+    merged: Adjacency = [{} for _ in communities]
+    for u in range(len(graph)):
+        for v, w in graph[u].items():
+            if v >= u:  # each tie once, in networkx's edge order
+                a, b = of[u], of[v]
+                merged[a][b] = merged[b][a] = w + merged[a].get(b, 0)
+    return merged
+
+
+def _strengths(graph: Adjacency) -> list[float]:
+    """Weighted degree of each node, a self-loop counting twice."""
+    return [sum(neighbours.values()) + neighbours.get(u, 0) for u, neighbours in enumerate(graph)]
+
+
+def _modularity(graph: Adjacency, strengths: list[float], communities: list[list[int]]) -> float:
+    """Newman's modularity of a partition of a compact graph, summed in a fixed order (see
+    :func:`louvain_modularity` for the formula; same as :func:`networkx.community.modularity`)."""
+    total = sum(strengths)
+    m, norm = total / 2, 1 / total**2
+    q: float = 0
+    for community in communities:
+        inside = set(community)
+        internal = sum(w for u in community for v, w in graph[u].items() if v >= u and v in inside)
+        strength = sum(strengths[u] for u in community)
+        q += internal / m - strength * strength * norm
+    return q
 
 
 def two_core_share(G: nx.Graph) -> float | None:
@@ -536,23 +697,49 @@ def relative_efficiency(G: nx.Graph, draws: int, seed: int, sample: int | None =
 
     .. math:: \\hat{E} = \\min\\big(1, E(G) / \\overline{E(G_{n,m})}\\big)
 
-    where :math:`G_{n,m}` are ``draws`` Erdős–Rényi graphs with the same number of nodes and edges.
-    Ê = 1: actors reach each other as easily as in a random network with the same number of ties.
-    With ``sample``, every efficiency is estimated from that many source nodes (:func:`efficiency`).
-    Returns ``None`` without ties.
+    where :math:`G_{n,m}` are ``draws`` Erdős–Rényi graphs with the same number of nodes and edges
+    (:func:`random_graph_efficiency`). Ê = 1: actors reach each other as easily as in a random network
+    with the same number of ties. With ``sample``, every efficiency is estimated from that many source
+    nodes (:func:`efficiency`). Returns ``None`` without ties.
 
     References
     ----------
-    Latora & Marchiori (2001), *PRL* 87:198701. See :func:`networkx.gnm_random_graph`.
+    Latora & Marchiori (2001), *PRL* 87:198701.
     """
     n, m = G.number_of_nodes(), G.number_of_edges()
     observed = efficiency(G, sample, seed)
     if observed is None or not m:
         return None
-    rng = random.Random(seed)
-    null = statistics.fmean(efficiency(nx.gnm_random_graph(n, m, seed=rng), sample, rng.randrange(2**31)) or 0.0
-                            for _ in range(draws))
+    null = random_graph_efficiency(n, m, draws, seed, sample)
     return min(1.0, observed / null) if null else None
+
+
+@functools.lru_cache(maxsize=4096)
+def random_graph_efficiency(n: int, m: int, draws: int, seed: int, sample: int | None = None) -> float:
+    """Mean global efficiency of ``draws`` Erdős–Rényi graphs G(n, m) drawn with ``seed``.
+
+    Each graph is m pairs of nodes drawn uniformly without replacement among the n(n−1)/2 (the
+    distribution of :func:`networkx.gnm_random_graph`). With ``sample`` < n, each efficiency is
+    estimated from the distances of the first ``sample`` nodes: the nodes of a random graph are
+    exchangeable, so they are a random sample. A function of its arguments only, hence cached:
+    the metropoles and label-wave dates sharing a size share their null model.
+    """
+    rng = np.random.default_rng(seed)
+    tails, heads = _pair_of_index(np.stack([rng.choice(n * (n - 1) // 2, size=m, replace=False)
+                                            for _ in range(draws)]), n)
+    sources = None if sample is None or sample >= n else list(range(sample))
+    return statistics.fmean(_mean_inverse_distances(n, np.stack([tails, heads], axis=2), sources).tolist())
+
+
+def _pair_of_index(k: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs (i, j), i < j, at the positions ``k`` of the row-major list of pairs of 0..n−1."""
+    def start(i: np.ndarray) -> np.ndarray:  # position of the pair (i, i + 1)
+        return i * (2 * n - i - 1) // 2
+
+    i = np.floor(n - 0.5 - np.sqrt((n - 0.5) ** 2 - 2 * k.astype(np.float64))).astype(np.int64)
+    i = np.where(start(i) > k, i - 1, i)  # the square root rounds: settle the row on the exact integers
+    i = np.where(start(i + 1) <= k, i + 1, i)
+    return i, k - start(i) + i + 1
 
 
 @dataclass(frozen=True)

@@ -389,14 +389,28 @@ def metropole_graph(G: nx.MultiGraph, ecosystem: Ecosystem) -> nx.MultiGraph:
     H = nx.MultiGraph(**G.graph, metropole=ecosystem.id)
     for v in sorted(members | {w for u in members for w in G[u]}):
         H.add_node(v, **G.nodes[v], **{LOCAL: v in members})
-    for u, v, key, data in G.edges(members, keys=True, data=True):
+    for u, v, key, data in G.edges(sorted(members), keys=True, data=True):
         H.add_edge(u, v, key=key, **data)
     return H
 
 
 def local_subgraph(G: nx.Graph) -> nx.Graph:
     """The sub-graph of local actors only (``local=True``)."""
-    return G.subgraph([v for v, local in G.nodes(data=LOCAL) if local]).copy()
+    return induced_subgraph(G, [v for v, local in G.nodes(data=LOCAL) if local])
+
+
+def induced_subgraph(G: nx.Graph, nodes: Iterable[Any]) -> nx.Graph:
+    """A copy of the sub-graph of the simple graph ``G`` on ``nodes``, nodes and ties in ``G``'s order.
+
+    ``G.subgraph(nodes).copy()`` may list them in the order of a set of names, which changes with
+    ``PYTHONHASHSEED``; orders feed floating-point sums and the Louvain method, so results would
+    differ between runs in their last digits.
+    """
+    keep = set(nodes)
+    H = G.__class__(**G.graph)
+    H.add_nodes_from((v, data) for v, data in G.nodes(data=True) if v in keep)
+    H.add_edges_from((u, v, data) for u, v, data in G.edges(data=True) if u in keep and v in keep)
+    return H
 
 
 def collapse(G: nx.MultiGraph) -> nx.Graph:
@@ -417,8 +431,7 @@ def collapse(G: nx.MultiGraph) -> nx.Graph:
 def organisation_layer(G: nx.Graph) -> nx.Graph:
     """Organisations only: their direct ties, plus an *interlock* between two organisations tied to
     the same person (weight 1/(k−1) for a person tied to k organisations)."""
-    organisations = [v for v, agent in G.nodes(data=AGENT) if agent == ORGANISATION_AGENT]
-    H = nx.Graph(G.subgraph(organisations))
+    H = induced_subgraph(G, (v for v, agent in G.nodes(data=AGENT) if agent == ORGANISATION_AGENT))
     for person, agent in G.nodes(data=AGENT):
         if agent != PERSON_AGENT:
             continue
