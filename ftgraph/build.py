@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import pyoxigraph
@@ -16,6 +18,9 @@ from ftgraph.loader import Dataset, load_dataset
 from ftgraph.mapping import dataset_to_graph
 from ftgraph.namespaces import DEFAULT_BASE_IRI, PREFIXES, bind_prefixes
 from ftgraph.validate import ValidationReport, validate_graph
+
+if TYPE_CHECKING:
+    from ftgraph.engine import EmbeddedEngine
 
 ONTOLOGY_FILE = "ftgraph.ttl"
 SHAPES_FILE = "shapes.ttl"
@@ -79,6 +84,13 @@ class BuiltGraph:
             self.combined.add(triple)
         for triple in self.data:
             self.combined.add(triple)
+
+    @cached_property
+    def engine(self) -> EmbeddedEngine:
+        """An embedded engine over :attr:`combined`, loaded once and shared by the stages that query it."""
+        from ftgraph.engine import EmbeddedEngine, store_from_graph  # ftgraph.engine imports this module
+
+        return EmbeddedEngine(store_from_graph(self.combined))
 
 
 def build_graph(paths: Paths, base_iri: str = DEFAULT_BASE_IRI, *, validate: bool = True) -> BuiltGraph:

@@ -104,6 +104,7 @@ def save(figure: Figure, directory: Path, name: str) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     png, svg = directory / f"{name}.png", directory / f"{name}.svg"
     figure.savefig(png, format="png", metadata={"Software": None})
+    figure.set_layout_engine("none")  # keep the layout the PNG computed: the SVG is the same figure, drawn once
     figure.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
     return [png, svg]
 

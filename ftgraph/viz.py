@@ -64,7 +64,7 @@ from ftgraph import projection as pj
 from ftgraph.atomic import write_text_atomic
 from ftgraph.build import BuiltGraph, Paths, build_graph
 from ftgraph.clikit import base_option, data_option, stdout, user_errors
-from ftgraph.engine import STORE_DIR, EmbeddedEngine, Engine, store_from_graph
+from ftgraph.engine import STORE_DIR, Engine
 from ftgraph.federation import NATIONAL, parse_as_of
 from ftgraph.namespaces import DEFAULT_BASE_IRI, sparql_prologue
 from ftgraph.progress import Progress
@@ -647,8 +647,8 @@ def write_index(out_dir: Path, titles: Mapping[str, str] | None = None) -> Path:
 
 
 def graph_engine(built: BuiltGraph) -> Engine:
-    """An embedded engine over a freshly built graph."""
-    return EmbeddedEngine(store_from_graph(built.combined))
+    """The embedded engine over a built graph (loaded once per build, shared with the other stages)."""
+    return built.engine
 
 
 def outputs_stage(built: BuiltGraph, out_dir: Path, progress: Progress) -> list[Path]:
