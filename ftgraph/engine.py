@@ -521,7 +521,6 @@ def check_syntax(query: str, line_offset: int = 0) -> None:
     """Raise :class:`QuerySyntaxError` (with line and column) when ``query`` is not SPARQL 1.1.
 
     ``line_offset``: lines added in front of the user's text (reported lines are the user's)."""
-    check_nesting(query)
     try:
         _parse(query)
     except SyntaxError as exc:
@@ -537,8 +536,10 @@ def check_syntax(query: str, line_offset: int = 0) -> None:
 
 @lru_cache(maxsize=256)
 def _parse(query: str) -> None:
-    """Raise ``SyntaxError`` when pyoxigraph cannot parse ``query`` (run on an empty store). Only
-    successes are cached: the same text is checked on every run of a library query."""
+    """Raise :class:`QuerySyntaxError` when ``query`` nests too deeply, ``SyntaxError`` when pyoxigraph
+    cannot parse it (run on an empty store). Only successes are cached: the same text is checked on
+    every run of a library query."""
+    check_nesting(query)
     ox.Store().query(query)
 
 
