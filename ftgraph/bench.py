@@ -833,8 +833,8 @@ def query_verdicts(run: SizeRun, names: list[str], cap: float) -> list[Verdict]:
             ("rdflib", "Every library query ≥ 10× faster than rdflib", ""),
             ("raw", "Every library query within 2× of pyoxigraph",
              ". The project queries its persisted on-disk store (RocksDB), raw pyoxigraph an in-memory one: "
-             "opening a read snapshot of the on-disk store costs milliseconds per query, which weighs on "
-             "millisecond queries, as do the project's own fixed costs (library lookup, syntax check, "
+             "a query on the on-disk store takes milliseconds longer, which weighs on millisecond queries, "
+             "as do the project's own fixed costs (library lookup, syntax check, "
              "parameter binding) and rows converted to Python values")):
         met, missed, undecided = (judged[key][verdict] for verdict in (True, False, None))
         measured = len(met) + len(missed) + len(undecided)
