@@ -17,7 +17,7 @@ from ftgraph.errors import FtgraphError, ValidationFailed
 from ftgraph.loader import Dataset, load_dataset
 from ftgraph.mapping import dataset_to_graph
 from ftgraph.namespaces import DEFAULT_BASE_IRI, PREFIXES, bind_prefixes
-from ftgraph.validate import ValidationReport, validate_graph
+from ftgraph.validate import ValidationReport, check_shapes
 
 if TYPE_CHECKING:
     from ftgraph.engine import EmbeddedEngine
@@ -102,13 +102,12 @@ def build_graph(paths: Paths, base_iri: str = DEFAULT_BASE_IRI, *, validate: boo
     check_base_iri(base_iri)
     dataset = load_dataset(paths.data)
     ontology = read_turtle(paths.ontology / ONTOLOGY_FILE)
-    data = dataset_to_graph(dataset, base_iri)
-    report = ValidationReport(True, [])
-    if validate:
-        report = validate_graph(data, ontology, read_turtle(paths.ontology / SHAPES_FILE))
-        if not report.conforms:
-            raise ValidationFailed(report.summary())
-    return BuiltGraph(dataset, data, ontology, report, base_iri)
+    built = BuiltGraph(dataset, dataset_to_graph(dataset, base_iri), ontology, ValidationReport(True, []), base_iri)
+    if validate:  # the shapes see data + ontology (sh:class follows rdfs:subClassOf): the combined graph
+        built.report = check_shapes(built.combined, read_turtle(paths.ontology / SHAPES_FILE))
+        if not built.report.conforms:
+            raise ValidationFailed(built.report.summary())
+    return built
 
 
 def to_sorted_ntriples(graph: Graph) -> str:

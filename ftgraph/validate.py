@@ -52,15 +52,21 @@ def _short(graph: Graph, node: object) -> str:
 
 def validate_graph(data: Graph, ontology: Graph, shapes: Graph) -> ValidationReport:
     """Validate ``data`` with ``ontology`` mixed in (so ``sh:class`` follows ``rdfs:subClassOf``)."""
-    import pyshacl  # ~1 s to import: only commands that validate pay for it
-
-    combined = Graph()
+    combined = Graph(namespace_manager=data.namespace_manager)
     for graph in (data, ontology):
         for triple in graph:
             combined.add(triple)
+    return check_shapes(combined, shapes)
+
+
+def check_shapes(graph: Graph, shapes: Graph) -> ValidationReport:
+    """Validate ``graph`` (data with its ontology) against ``shapes``, without copying it: no inference,
+    no SHACL-AF, so pyshacl only reads it."""
+    import pyshacl  # ~1 s to import: only commands that validate pay for it
+
     conforms, results, _text = pyshacl.validate(
-        combined, shacl_graph=shapes, inference="none", advanced=False,
-        allow_warnings=False, abort_on_first=False,
+        graph, shacl_graph=shapes, inference="none", advanced=False,
+        allow_warnings=False, abort_on_first=False, inplace=True,
     )
     assert isinstance(results, Graph)
     violations = []
@@ -69,9 +75,9 @@ def validate_graph(data: Graph, ontology: Graph, shapes: Graph) -> ValidationRep
         severity = _short(results, results.value(result, SH.resultSeverity))
         violations.append(Violation(
             focus=str(results.value(result, SH.focusNode)),
-            path=_short(data, results.value(result, SH.resultPath)),
+            path=_short(graph, results.value(result, SH.resultPath)),
             message=str(message),
             severity=severity.rsplit("#", 1)[-1].removeprefix("sh:"),
-            value=_short(data, results.value(result, SH.value)),
+            value=_short(graph, results.value(result, SH.value)),
         ))
     return ValidationReport(bool(conforms), sorted(set(violations)))

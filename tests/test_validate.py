@@ -1,0 +1,29 @@
+"""SHACL validation reads the built graph in place: it must neither change it nor miss a violation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rdflib import Literal, URIRef
+
+from ftgraph.build import SHAPES_FILE, build_graph, read_turtle
+from ftgraph.namespaces import DEFAULT_BASE_IRI
+from ftgraph.validate import check_shapes, validate_graph
+
+from .test_build import minimal_paths
+
+
+def test_checking_the_combined_graph_leaves_it_unchanged_and_agrees_with_validate_graph(tmp_path: Path) -> None:
+    paths = minimal_paths(tmp_path)
+    built = build_graph(paths, validate=False)
+    shapes = read_turtle(paths.ontology / SHAPES_FILE)
+    before = set(built.combined)
+    assert check_shapes(built.combined, shapes).conforms
+    assert set(built.combined) == before
+    founded = URIRef("http://schema.org/foundingDate")
+    subject = next(s for s in built.data.subjects() if str(s).startswith(f"{DEFAULT_BASE_IRI}org/"))
+    built.data.add((subject, founded, Literal("not a date")))
+    built.combined.add((subject, founded, Literal("not a date")))
+    in_place, copied = check_shapes(built.combined, shapes), validate_graph(built.data, built.ontology, shapes)
+    assert not in_place.conforms and in_place.violations == copied.violations
+    assert any(v.focus == str(subject) for v in in_place.violations)
