@@ -246,7 +246,6 @@ _TERM_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.\-]*\Z")
 _ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 _GEN_DELIMS = tuple(":/?#[]@")
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
 
 class _NotSimple(Exception):
