@@ -509,7 +509,8 @@ def _rewirings(n: int, edges: list[tuple[int, int]], weights: list[float], rng: 
     """``draws`` degree-preserving randomisations of a simple graph, weights shuffled over the ties.
 
     Maslov–Sneppen edge switching: two ties a–b, c–d drawn uniformly become a–d, c–b unless that
-    would create a loop or a multi-edge (up to 100 tries per switch; a star admits none). The first
+    would create a loop or a multi-edge (up to 100 tries per switch; a star admits none, and once a
+    draw finds no switch, :func:`_switchable` tells whether any exists before trying again). The first
     graph is the observed one after 10·m switches, each next one the previous after m more (a Markov
     chain whose successive states are nearly independent). Every graph keeps each node's degree and
     the multiset of weights. Same method as :func:`networkx.double_edge_swap`, written out on integer
@@ -522,10 +523,11 @@ def _rewirings(n: int, edges: list[tuple[int, int]], weights: list[float], rng: 
         neighbours[u].add(v)
         neighbours[v].add(u)
     m, uniform = len(edges), rng.random
+    frozen = m < 2
     for draw in range(draws):
         wanted = (10 if draw == 0 else 1) * m
         done = tries = 0
-        while m > 1 and done < wanted and tries < 100 * wanted:
+        while not frozen and done < wanted and tries < 100 * wanted:
             tries += 1
             i, j = int(uniform() * m), int(uniform() * m)
             a, b = edges[i]
@@ -539,8 +541,20 @@ def _rewirings(n: int, edges: list[tuple[int, int]], weights: list[float], rng: 
                 neighbours[new].add(u)
             edges[i], edges[j] = (a, d), (c, b)
             done += 1
+        frozen = frozen or (not done and not _switchable(edges, neighbours))
         rng.shuffle(weights)
         yield _adjacency(n, edges, weights)
+
+
+def _switchable(edges: list[tuple[int, int]], neighbours: list[set[int]]) -> bool:
+    """Whether any switch of two ties keeps the graph simple. Checked once a draw found none: a star
+    or a dense graph admitting no switch then stops drawing proposals that all fail."""
+    for i, (a, b) in enumerate(edges):
+        for c, d in edges[i + 1:]:
+            if len({a, b, c, d}) == 4 and ((d not in neighbours[a] and b not in neighbours[c])
+                                           or (c not in neighbours[a] and b not in neighbours[d])):
+                return True
+    return False
 
 
 def _louvain_modularity(adjacency: Adjacency, seed: int) -> tuple[float, int]:

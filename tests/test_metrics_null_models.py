@@ -103,6 +103,9 @@ def test_a_star_admits_no_rewiring() -> None:
     n, edges, weights = m._compact(G, None)
     star = m._adjacency(n, edges, weights)
     assert all(null == star for null in m._rewirings(n, edges, weights, random.Random(0), 3))
+    neighbours = [set(G[v]) for v in range(n)]
+    assert not m._switchable(edges, neighbours)
+    assert m._switchable([(0, 1), (1, 2), (2, 3)], [{1}, {0, 2}, {1, 3}, {2}])  # a path: 0–1, 2–3 → 0–2, 1–3
 
 
 # Erdős–Rényi efficiency ---------------------------------------------------------------------------
