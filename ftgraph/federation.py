@@ -20,7 +20,7 @@ from typing import Any
 import networkx as nx
 
 from ftgraph import metrics, observations
-from ftgraph.build import GRAPH_NT, BuiltGraph, to_sorted_ntriples, to_turtle
+from ftgraph.build import GRAPH_NT, BuiltGraph, to_turtle
 from ftgraph.engine import EmbeddedEngine, open_store, store_from_graph
 from ftgraph.progress import Progress
 from ftgraph.projection import (
@@ -371,7 +371,7 @@ def write_metrics(data: ActorData, out_dir: Path, base_iri: str, settings: Setti
     points = timeline(data, snapshot, settings)
     folder = out_dir / METRICS_DIR
     folder.mkdir(parents=True, exist_ok=True)
-    ntriples = to_sorted_ntriples(observations.observations_graph([*found, *points], MEASURES, base_iri))
+    ntriples = observations.observations_ntriples([*found, *points], MEASURES, base_iri)
     files = {
         "metropoles.csv": to_csv(report.row() for report in found),
         "metropoles.json": to_json(found),

@@ -14,11 +14,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from rdflib import Graph, Literal, Namespace, URIRef
+import pyoxigraph as ox
+from rdflib import Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
 
 from ftgraph.mapping import KIND_PATHS
-from ftgraph.namespaces import QB, bind_prefixes
+from ftgraph.namespaces import QB
 
 if TYPE_CHECKING:
     from ftgraph.federation import Measure, Report, TimelinePoint
@@ -40,13 +41,16 @@ class Cube:
     def __init__(self, measures: Sequence[Measure], base_iri: str) -> None:
         self.base = base_iri
         self.measures = {measure.key: measure for measure in measures}
-        self.graph = bind_prefixes(Graph(), base_iri)
-        self.graph.bind("ftm", FTM)
+        self.triples: set[tuple[Any, Any, Any]] = set()  # a set of rdflib terms: ~5x faster than an rdflib Graph
         self.dataset = URIRef(f"{base_iri}metrics/dataset")
         self._structure()
 
     def add(self, *triple: Any) -> None:
-        self.graph.add(triple)
+        self.triples.add(triple)
+
+    def ntriples(self) -> str:
+        """The data set as N-Triples, one triple per line, lines sorted: identical for identical input."""
+        return "".join(sorted(f"{_oxigraph(s)} {_oxigraph(p)} {_oxigraph(o)} .\n" for s, p, o in self.triples))
 
     def _structure(self) -> None:
         dsd = FTM.structure
@@ -128,12 +132,20 @@ class Cube:
             self.add(observation, prop, Literal(value, datatype=datatype))
 
 
-def observations_graph(results: Iterable[Report | TimelinePoint], measures: Sequence[Measure],
-                       base_iri: str) -> Graph:
-    """The Data Cube of metropole and national reports and of timeline points."""
+def _oxigraph(term: URIRef | Literal) -> ox.NamedNode | ox.Literal:
+    """The pyoxigraph term of an rdflib IRI or literal (pyoxigraph writes them as N-Triples)."""
+    if isinstance(term, URIRef):
+        return ox.NamedNode(term)
+    datatype = ox.NamedNode(term.datatype) if term.datatype is not None else None
+    return ox.Literal(str(term), language=term.language, datatype=datatype)
+
+
+def observations_ntriples(results: Iterable[Report | TimelinePoint], measures: Sequence[Measure],
+                          base_iri: str) -> str:
+    """The Data Cube of metropole and national reports and of timeline points, as sorted N-Triples."""
     cube = Cube(measures, base_iri)
     for result in results:
         waves = getattr(result, "waves", ())
         cube.slice(result.scope, result.label, cube.snapshot(result.as_of, waves), result.status, result.method,
                    result.values)
-    return cube.graph
+    return cube.ntriples()
