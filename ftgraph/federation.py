@@ -301,14 +301,18 @@ def timeline(data: ActorData, snapshot: Snapshot, settings: Settings, scope: str
     dates: dict[dt.date, list[str]] = {}
     for date, decision in data.waves:
         dates.setdefault(last_day(date), []).append(decision)
+    known: dict[tuple[Any, ...], metrics.FederationIndex] = {}  # a metropole's graph often stays as it was
     for day, decisions in sorted(dates.items()):
         wave_snapshot = Snapshot(day, snapshot.event_window_years, snapshot.max_event_size)
         national = actor_graph(data, wave_snapshot)
         for ecosystem in ecosystems:
             local = local_subgraph(collapse(metropole_graph(national, ecosystem)))
             status = _status(local, settings)
-            index = metrics.federation_index(local, KIND, draws=settings.null_draws, seed=settings.seed,
-                                             mixing_graph=organisation_layer(local))
+            key = _index_input(local)
+            if key not in known:
+                known[key] = metrics.federation_index(local, KIND, draws=settings.null_draws, seed=settings.seed,
+                                                      mixing_graph=organisation_layer(local))
+            index = known[key]
             values: dict[str, Value] = {
                 "actors": local.number_of_nodes(), "ties": local.number_of_edges(),
                 "federation_index": index.index if status == OK else None, "cohesion": index.cohesion,
@@ -318,6 +322,13 @@ def timeline(data: ActorData, snapshot: Snapshot, settings: Settings, scope: str
             points.append(TimelinePoint(ecosystem.id, ecosystem.label, tuple(decisions), day.isoformat(), status,
                                         values, method))
     return points
+
+
+def _index_input(G: nx.Graph) -> tuple[Any, ...]:
+    """All that the Federation Index reads of a graph: its actors with their class and kind of agent, and
+    its ties (unweighted): equal graphs get the same index."""
+    return (tuple(sorted((v, data.get(KIND), data.get(AGENT)) for v, data in G.nodes(data=True))),
+            tuple(sorted(tuple(sorted(tie)) for tie in G.edges)))
 
 
 # Files ----------------------------------------------------------------------------------------------
