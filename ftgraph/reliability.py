@@ -1806,7 +1806,7 @@ def render_report(results: Mapping[str, Any]) -> str:
     lines += ["## Bugs found by these checks, and fixed", ""]
     lines += [f"- **{where}**: {what}." for where, what in FIXED]
     lines += ["", "## Found, reported to the owners, not fixed here", ""]
-    lines += [f"- **{where}**: {what}." for where, what in REPORTED]
+    lines += [f"- **{where}**: {what}." for where, what in REPORTED] or ["None."]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -1824,7 +1824,7 @@ def _fuzz_section(fuzz: Mapping[str, Any] | None) -> list[str]:
               ""]
     lines += _table(("target", "inputs", "accepted", "refused", "distinct errors", "broke the contract"),
                     [(name, t["tried"], t["accepted"], t["tried"] - t["accepted"], t["distinct_errors"],
-                      t["finding"] or "none") for name, t in targets.items()])
+                      t["finding"] or "none") for name, t in sorted(targets.items())])
     lines += ["", "Most frequent error messages:", ""]
     lines += [f"- {message} ({count})" for message, count in fuzz["top_errors"]]
     return [*lines, ""]
@@ -1884,7 +1884,7 @@ def _load_section(load: Mapping[str, Any] | None) -> list[str]:
               f"clauses: {hostile['outbound_connections']}. Plain queries after an attack: "
               f"{hostile['health_checks']}, failed: {hostile['health_failures']}.", ""]
     lines += _table(("attacks", "sent", "refused or contained"),
-                    [(kind, sent, hostile["held"].get(kind, 0)) for kind, sent in hostile["sent"].items()])
+                    [(kind, sent, hostile["held"].get(kind, 0)) for kind, sent in sorted(hostile["sent"].items())])
     lines += ["", "What each kind holds to: oversized (body, chunked body, declared length, URL, 2 MB header, 10,000 "
               "headers): 413/414/400, or the connection closed; malformed (syntax error, brackets nested 5,000 deep, "
               "body not UTF-8, unknown body type, not HTTP, garbage Accept): a short 4xx; pathological (ORDER BY or "
