@@ -104,7 +104,9 @@ def save(figure: Figure, directory: Path, name: str) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     png, svg = directory / f"{name}.png", directory / f"{name}.svg"
     figure.savefig(png, format="png", metadata={"Software": None})
-    figure.set_layout_engine("none")  # keep the layout the PNG computed: the SVG is the same figure, drawn once
+    # The SVG keeps the layout the PNG computed: without a layout engine, matplotlib draws it once (with
+    # one, each save lays out and draws twice: a dry run, then the real drawing).
+    figure.set_layout_engine(None)
     figure.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
     return [png, svg]
 
