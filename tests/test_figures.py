@@ -118,6 +118,23 @@ def test_two_runs_give_identical_files(tmp_path: Path) -> None:
         assert a.read_bytes() == b.read_bytes(), a.name
 
 
+def test_figures_drawn_in_parallel_are_those_drawn_in_order(tmp_path: Path) -> None:
+    def jobs(directory: Path) -> list[figures.FigureJob]:
+        return [(figures.federation_ranking, (RANKING, directory)), (figures.label_timeline, (AWARDS, directory)),
+                (figures.network_drawing, (small_network(), "Saint-Étienne", directory, "network-a")),
+                (figures.network_drawing, (small_network(), "Saint-Étienne", directory, "network-b", 7))]
+
+    for directory in (tmp_path / "in-order", tmp_path / "parallel"):
+        directory.mkdir()
+    in_order = [path for job in jobs(tmp_path / "in-order") for path in job[0](*job[1])]
+    parallel = figures.draw_all(jobs(tmp_path / "parallel"))
+    assert [path.name for path in parallel] == [path.name for path in in_order] and len(parallel) == 8
+    for a, b in zip(in_order, parallel, strict=True):
+        assert a.read_bytes() == b.read_bytes(), a.name
+    parallel_dir = tmp_path / "parallel"
+    assert (parallel_dir / "network-a.png").read_bytes() != (parallel_dir / "network-b.png").read_bytes()  # seeds
+
+
 def test_what_the_figures_show() -> None:
     scored, unscored = figures.ranked_scores(RANKING)
     assert [s.scope for s in scored] == ["french-tech-cote-d-azur", "french-tech-grenoble", "french-tech-saint-etienne"]
