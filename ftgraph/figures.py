@@ -306,11 +306,12 @@ def _draw(job: FigureJob) -> list[Path]:
 
 
 def draw_all(jobs: Sequence[FigureJob], progress: Progress | None = None) -> list[Path]:
-    """Draw ``jobs`` in parallel on the cores this process may use (forked workers), the paths in the
-    order of ``jobs``. Each figure has its own Figure, style and seed: the files are byte-identical to
-    those of drawing the figures one after the other."""
+    """Draw ``jobs`` in parallel on the cores this process may use (forked workers; one after the other
+    where it cannot fork), the paths in the order of ``jobs``. Each figure has its own Figure, style and
+    seed: the files are byte-identical to those of drawing the figures one after the other."""
     workers = min(len(jobs), len(os.sched_getaffinity(0)))
-    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    forkable = "fork" in multiprocessing.get_all_start_methods() and not multiprocessing.current_process().daemon
+    if workers < 2 or not forkable:  # a daemon process (a pool's worker) may not have children
         return _paths(map(_draw, jobs), len(jobs), progress)
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
         return _paths(pool.map(_draw, jobs), len(jobs), progress)

@@ -3,6 +3,7 @@ dates the files, and two runs give the same bytes. The run's figures read the me
 
 from __future__ import annotations
 
+import multiprocessing
 import warnings
 from pathlib import Path
 
@@ -133,6 +134,17 @@ def test_figures_drawn_in_parallel_are_those_drawn_in_order(tmp_path: Path) -> N
         assert a.read_bytes() == b.read_bytes(), a.name
     parallel_dir = tmp_path / "parallel"
     assert (parallel_dir / "network-a.png").read_bytes() != (parallel_dir / "network-b.png").read_bytes()  # seeds
+
+
+def _ranking_in(directory: Path) -> list[str]:
+    return [path.name for path in figures.draw_all([(figures.federation_ranking, (RANKING, directory)),
+                                                    (figures.label_timeline, (AWARDS, directory))])]
+
+
+def test_figures_are_drawn_in_a_pool_worker_which_may_not_fork(tmp_path: Path) -> None:
+    with multiprocessing.get_context("fork").Pool(1) as pool:  # its worker is a daemon: no children
+        names = pool.apply(_ranking_in, (tmp_path,))
+    assert names == ["federation-index.png", "federation-index.svg", "label-timeline.png", "label-timeline.svg"]
 
 
 def test_what_the_figures_show() -> None:
