@@ -103,16 +103,34 @@ def efficiency(G: nx.Graph, sample: int | None = None, seed: int = 0) -> float |
     return float(_mean_inverse_distances(n, pairs, sources)[0])
 
 
+#: Most (node, source) cells one breadth-first pass holds (memory: about 6 bytes each).
+BFS_CELLS = 10_000_000
+
+
 def _mean_inverse_distances(n: int, ties: np.ndarray, sources: Sequence[int] | None) -> np.ndarray:
     """For each of several graphs on the nodes 0..n−1, the mean of 1/d(s, j) over the ``sources`` s
     (every node when ``None``) and the n − 1 other nodes j (0 when unreachable).
 
-    ``ties[g]`` holds the m ties of graph g as pairs of nodes. One breadth-first search from every
-    source in every graph at once: the graphs are the blocks of one block-diagonal sparse matrix,
-    whose product with the frontier (one column per source) gives the nodes at the next distance.
+    ``ties[g]`` holds the m ties of graph g as pairs of nodes. Breadth-first searches from many
+    sources in many graphs at once (see :func:`_inverse_distance_sums`), in passes of at most
+    :data:`BFS_CELLS` cells.
     """
-    graphs = len(ties)
     starts = np.arange(n) if sources is None else np.asarray(sources, dtype=np.int64)
+    sources_per_pass = max(1, min(len(starts), BFS_CELLS // n))
+    graphs_per_pass = max(1, BFS_CELLS // (n * sources_per_pass))
+    totals = np.zeros(len(ties))
+    for g in range(0, len(ties), graphs_per_pass):
+        for s in range(0, len(starts), sources_per_pass):
+            totals[g:g + graphs_per_pass] += _inverse_distance_sums(n, ties[g:g + graphs_per_pass],
+                                                                   starts[s:s + sources_per_pass])
+    return totals / (len(starts) * (n - 1))
+
+
+def _inverse_distance_sums(n: int, ties: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Σ 1/d(s, j) over the ``starts`` s and the nodes j ≠ s they reach, for each graph of ``ties``: the
+    graphs are the blocks of one block-diagonal sparse matrix, whose product with the frontier (one
+    column per source) gives the nodes at the next distance."""
+    graphs = len(ties)
     offsets = np.arange(graphs)[:, None] * n
     tails, heads = (ties[:, :, 0] + offsets).ravel(), (ties[:, :, 1] + offsets).ravel()
     size = graphs * n
@@ -128,7 +146,7 @@ def _mean_inverse_distances(n: int, ties: np.ndarray, sources: Sequence[int] | N
         frontier = (adjacency @ frontier.astype(np.float32) > 0) & ~reached
         reached |= frontier
         totals += frontier.reshape(graphs, -1).sum(axis=1) / distance
-    return totals / (len(starts) * (n - 1))
+    return totals
 
 
 def average_clustering(G: nx.Graph, sample: int | None = None, seed: int = 0) -> float | None:

@@ -131,6 +131,16 @@ def test_efficiency_equals_networkx(seed: int) -> None:
     assert m.efficiency(G) == approx(nx.global_efficiency(G), abs=1e-12)
 
 
+def test_breadth_first_passes_bound_memory_not_results(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Split into passes of a few sources and graphs, the searches give the same efficiencies."""
+    G = nx.gnm_random_graph(120, 200, seed=5)
+    ties = np.array([list(G.edges)] * 3)
+    whole = m._mean_inverse_distances(120, ties, None)
+    monkeypatch.setattr(m, "BFS_CELLS", 500)  # 4 sources and 1 graph per pass
+    assert m._mean_inverse_distances(120, ties, None) == approx(whole, abs=1e-12)
+    assert whole == approx([nx.global_efficiency(G)] * 3, abs=1e-12)
+
+
 def test_random_graph_efficiency_has_the_distribution_of_gnm() -> None:
     """Same mean as networkx's G(n, m) graphs, within the Monte Carlo error of both."""
     n, edges, draws = 30, 45, 400
