@@ -403,8 +403,8 @@ def induced_subgraph(G: nx.Graph, nodes: Iterable[Any]) -> nx.Graph:
     """A copy of the sub-graph of the simple graph ``G`` on ``nodes``, nodes and ties in ``G``'s order.
 
     ``G.subgraph(nodes).copy()`` may list them in the order of a set of names, which changes with
-    ``PYTHONHASHSEED``; orders feed floating-point sums and the Louvain method, so results would
-    differ between runs in their last digits.
+    ``PYTHONHASHSEED``; orders feed floating-point sums, the rewirings and the Louvain method, so the
+    measures would change from one run to the next.
     """
     keep = set(nodes)
     H = G.__class__(**G.graph)
