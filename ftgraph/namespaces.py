@@ -29,6 +29,8 @@ IGEO = Namespace("http://rdf.insee.fr/def/geo#")
 WD = Namespace("http://www.wikidata.org/entity/")
 QB = Namespace("http://purl.org/linked-data/cube#")
 SH = Namespace("http://www.w3.org/ns/shacl#")
+#: Terms of the metrics model (measure properties, dimensions, attributes of the Data Cube).
+FTM = Namespace("https://w3id.org/ftgraph/metric#")
 
 PREFIXES: dict[str, Namespace | type[DefinedNamespace]] = {
     "ft": FT,
@@ -50,6 +52,7 @@ PREFIXES: dict[str, Namespace | type[DefinedNamespace]] = {
     "wd": WD,
     "qb": QB,
     "sh": SH,
+    "ftm": FTM,
 }
 
 

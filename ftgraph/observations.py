@@ -15,17 +15,15 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
-from rdflib import Literal, Namespace, URIRef
+from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
 
 from ftgraph.mapping import KIND_PATHS
-from ftgraph.namespaces import QB
+from ftgraph.namespaces import FTM, QB
 
 if TYPE_CHECKING:
     from ftgraph.federation import Measure, Report, TimelinePoint
 
-#: Terms of the metrics model (measure properties, dimensions, attributes).
-FTM = Namespace("https://w3id.org/ftgraph/metric#")
 ALL_TIES = "all"
 
 

@@ -20,8 +20,7 @@ from ftgraph import projection as p
 from ftgraph.build import GRAPH_NT, BuiltGraph
 from ftgraph.cli import cli
 from ftgraph.engine import EmbeddedEngine, store_from_graph
-from ftgraph.namespaces import DEFAULT_BASE_IRI, FT, SCHEMA
-from ftgraph.observations import FTM
+from ftgraph.namespaces import DEFAULT_BASE_IRI, FT, FTM, SCHEMA
 
 BASE = DEFAULT_BASE_IRI
 CLASSES = ("Startup", "Investor", "School")
