@@ -48,6 +48,8 @@ LINKED_PAGES = (
     ("data.md", "Data coverage", "what the curated data covers, per metropole, class and source"),
     ("ingest.md", "Ingesting new sources",
      "turning a researcher's table, a SPARQL endpoint or press articles into sourced records"),
+    ("benchmarks.md", "Benchmarks",
+     "the project against rdflib and raw pyoxigraph on synthetic graphs up to 1M triples"),
 )
 _SCHEMA_ORG_BLOCK = re.compile(r'(<script id="schema.org" type="application/ld\+json">)(.*?)(</script>)', re.S)
 _CLASSES_SECTION = '<div class="section" id="classes">'
