@@ -840,7 +840,8 @@ def query_verdicts(run: SizeRun, names: list[str], cap: float) -> list[Verdict]:
         measured = len(met) + len(missed) + len(undecided)
         why = "; ".join(part for part in (
             "below target: " + "; ".join(missed) + explanation if missed else "",
-            "undecided (a capped time, the bound does not decide): " + "; ".join(undecided) if undecided else "",
+            "undecided (a capped time whose bound does not decide, or a contender that failed): "
+            + "; ".join(undecided) if undecided else "",
         ) if part) or "all queries"
         verdict_met = None if not measured else False if missed else True if not undecided else None
         verdicts.append(Verdict(target, f"{len(met)} of {measured} queries" + (
@@ -864,7 +865,8 @@ def memory_verdict(run: SizeRun) -> Verdict:
         "≥" if rdflib_complete else ""
     ratio = Ratio(share, bound) if share is not None and bound else None
     met = ratio.at_most(0.5) if ratio else None
-    shown = "—" if share is None else f"{'' if bound == '=' else (bound or '?') + ' '}{share:.2f} of rdflib's"
+    shown = "—" if share is None else f"{'' if bound == '=' else bound + ' '}{share:.2f} of rdflib's" + (
+        "" if bound else " (two lower bounds)")
     incomplete = [name for name, complete in ((PROJECT, project_complete), (RDFLIB, rdflib_complete))
                   if not complete]
     return Verdict(
