@@ -66,6 +66,7 @@ from ftgraph.build import BuiltGraph, Paths, build_graph
 from ftgraph.clikit import base_option, data_option, stdout, user_errors
 from ftgraph.engine import STORE_DIR, Engine
 from ftgraph.federation import NATIONAL, parse_as_of
+from ftgraph.metrics_cli import resolve_scope
 from ftgraph.namespaces import DEFAULT_BASE_IRI, sparql_prologue
 from ftgraph.progress import Progress
 
@@ -695,8 +696,6 @@ def as_of_option(function: Any) -> Any:
 def viz_command(progress: Progress, metropole: str | None, as_of: dt.date | None, out_file: Path | None,
                 seed: int, data_dir: Path | None, base_iri: str) -> None:
     """An interactive page of the actor network (national, or one metropole's) that works offline."""
-    from ftgraph.metrics_cli import resolve_scope  # it imports ftgraph.cli, which imports the pipeline and this
-
     paths = Paths.default(data=data_dir)
     with progress.step("load, map and validate the curated data"):
         engine = graph_engine(build_graph(paths, base_iri))
