@@ -1134,6 +1134,33 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def write_virtuoso_ini(folder: Path, sql_port: int, http_port: int,
+                       settings: Mapping[str, Mapping[str, str]] | None = None) -> Path:
+    """The packaged ``virtuoso.ini`` with its database files in ``folder``, loopback ports only, and
+    ``settings`` (section → key → value) on top."""
+    source = next((path for path in _PACKAGED_VIRTUOSO_INI if path.is_file()), None)
+    if source is None:
+        raise FtgraphError("virtuoso.ini not found: install the Debian package virtuoso-opensource")
+    config = configparser.ConfigParser(strict=False, inline_comment_prefixes=(";",), interpolation=None)
+    config.optionxform = str  # type: ignore[assignment,method-assign]
+    config.read(source)
+    for section in ("Database", "TempDatabase"):
+        for key, value in config[section].items():
+            if value.startswith("/"):
+                config[section][key] = str(folder / Path(value).name)
+    config["Parameters"]["ServerPort"] = f"127.0.0.1:{sql_port}"
+    config["Parameters"]["DirsAllowed"] = f"., {folder}"
+    config["HTTPServer"]["ServerPort"] = f"127.0.0.1:{http_port}"
+    for section, values in (settings or {}).items():
+        for key, value in values.items():
+            config[section][key] = value
+    folder.mkdir(parents=True, exist_ok=True)
+    ini = folder / "virtuoso.ini"
+    with ini.open("w") as handle:
+        config.write(handle)
+    return ini
+
+
 class VirtuosoInstance:
     """A Virtuoso (Debian ``virtuoso-opensource``) with its database in ``folder``, on free loopback
     ports, that can be killed (SIGKILL, as by a crash or the OOM killer) and started again on the same
@@ -1149,25 +1176,7 @@ class VirtuosoInstance:
         self.password = secrets.token_hex(12)
         self._user_created = False
         self.url = f"http://127.0.0.1:{self.http_port}"
-        self._write_ini()
-
-    def _write_ini(self) -> None:
-        source = next((path for path in _PACKAGED_VIRTUOSO_INI if path.is_file()), None)
-        if source is None:
-            raise FtgraphError("virtuoso.ini not found: install the Debian package virtuoso-opensource")
-        config = configparser.ConfigParser(strict=False, inline_comment_prefixes=(";",), interpolation=None)
-        config.optionxform = str  # type: ignore[assignment,method-assign]
-        config.read(source)
-        for section in ("Database", "TempDatabase"):
-            for key, value in config[section].items():
-                if value.startswith("/"):
-                    config[section][key] = str(self.folder / Path(value).name)
-        config["Parameters"]["ServerPort"] = f"127.0.0.1:{self.sql_port}"
-        config["Parameters"]["DirsAllowed"] = f"., {self.folder}"
-        config["HTTPServer"]["ServerPort"] = f"127.0.0.1:{self.http_port}"
-        self.folder.mkdir(parents=True, exist_ok=True)
-        with (self.folder / "virtuoso.ini").open("w") as handle:
-            config.write(handle)
+        write_virtuoso_ini(folder, self.sql_port, self.http_port)
 
     def start(self) -> None:
         """Start (or restart: it recovers from its transaction log) and wait until it answers."""

@@ -15,11 +15,9 @@ Virtuoso also orders strings by its own collation, so rows are compared as multi
 
 from __future__ import annotations
 
-import configparser
 import re
 import secrets
 import shutil
-import socket
 import subprocess
 import time
 from collections import Counter
@@ -38,12 +36,12 @@ from ftgraph.engine import Credentials, EmbeddedEngine, EndpointError, RemoteEng
 from ftgraph.progress import Progress
 from ftgraph.push import PushResult, push_triples
 from ftgraph.query import library
+from ftgraph.reliability import free_port, write_virtuoso_ini
 
 from .conftest import require_program
 
 pytestmark = pytest.mark.virtuoso
 
-PACKAGED_INI = Path("/etc/virtuoso-opensource-7/virtuoso.ini")
 RESULT_SET_MAX_ROWS = 20000
 GRAPH = "https://w3id.org/ftgraph/graph/test"
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -70,32 +68,6 @@ class Virtuoso:
         return RemoteEngine(self.sparql, graph=graph, timeout=120)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def write_ini(folder: Path, sql_port: int, http_port: int) -> Path:
-    """The packaged configuration with its files in ``folder``, loopback ports and a higher row cap."""
-    source = PACKAGED_INI if PACKAGED_INI.is_file() else Path("/usr/share/virtuoso-opensource-7/virtuoso.ini")
-    config = configparser.ConfigParser(strict=False, inline_comment_prefixes=(";",), interpolation=None)
-    config.optionxform = str  # type: ignore[assignment,method-assign]
-    config.read(source)
-    for section in ("Database", "TempDatabase"):
-        for key, value in config[section].items():
-            if value.startswith("/"):
-                config[section][key] = str(folder / Path(value).name)
-    config["Parameters"]["ServerPort"] = f"127.0.0.1:{sql_port}"
-    config["Parameters"]["DirsAllowed"] = f"., {folder}"
-    config["HTTPServer"]["ServerPort"] = f"127.0.0.1:{http_port}"
-    config["SPARQL"]["ResultSetMaxRows"] = str(RESULT_SET_MAX_ROWS)
-    ini = folder / "virtuoso.ini"
-    with ini.open("w") as handle:
-        config.write(handle)
-    return ini
-
-
 def isql(binary: str, sql_port: int, password: str, statements: str) -> None:
     subprocess.run([binary, f"127.0.0.1:{sql_port}", "dba", password, f"exec={statements}"], check=True,
                    capture_output=True, timeout=60)
@@ -107,7 +79,7 @@ def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Virtuoso]:
     client = require_program("isql-vt", "virtuoso-opensource")
     folder = tmp_path_factory.mktemp("virtuoso")
     sql_port, http_port = free_port(), free_port()
-    ini = write_ini(folder, sql_port, http_port)
+    ini = write_virtuoso_ini(folder, sql_port, http_port, {"SPARQL": {"ResultSetMaxRows": str(RESULT_SET_MAX_ROWS)}})
     subprocess.run([server, "-c", str(ini), "+wait"], cwd=folder, check=True, capture_output=True, timeout=300)
     dba_password, password = secrets.token_hex(12), secrets.token_hex(12)
     try:
