@@ -50,15 +50,6 @@ def _short(graph: Graph, node: object) -> str:
     return str(node)
 
 
-def validate_graph(data: Graph, ontology: Graph, shapes: Graph) -> ValidationReport:
-    """Validate ``data`` with ``ontology`` mixed in (so ``sh:class`` follows ``rdfs:subClassOf``)."""
-    combined = Graph(namespace_manager=data.namespace_manager)
-    for graph in (data, ontology):
-        for triple in graph:
-            combined.add(triple)
-    return check_shapes(combined, shapes)
-
-
 def check_shapes(graph: Graph, shapes: Graph) -> ValidationReport:
     """Validate ``graph`` (data with its ontology) against ``shapes``, without copying it: no inference,
     no SHACL-AF, so pyshacl only reads it."""

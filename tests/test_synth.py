@@ -18,7 +18,7 @@ from ftgraph.cli import cli
 from ftgraph.engine import EmbeddedEngine
 from ftgraph.projection import actor_graph, collapse, load_actor_data, metropole_graph
 from ftgraph.synth import MANIFEST, SortedLines, parse_size, synthesize
-from ftgraph.validate import validate_graph
+from ftgraph.validate import check_shapes
 
 from .conftest import ROOT
 
@@ -85,7 +85,7 @@ def test_records_build_into_the_same_bytes_as_the_project_build(tmp_path: Path) 
 def test_conforms_to_the_shapes(synthetic: Path) -> None:
     graph = Graph().parse(synthetic / GRAPH_NT, format="nt")
     ontology = read_turtle(ROOT / "ontology" / "ftgraph.ttl")
-    report = validate_graph(graph, ontology, read_turtle(ROOT / "ontology" / "shapes.ttl"))
+    report = check_shapes(graph + ontology, read_turtle(ROOT / "ontology" / "shapes.ttl"))
     assert report.conforms, report.summary()
 
 
