@@ -134,7 +134,7 @@ def _load(progress: Progress, paths: Paths, base_iri: str) -> ActorData:
     """The projection's input from ``out/graph.nt`` (through the engine), else from a fresh build."""
     with progress.step("read the actors and ties"):
         if (paths.out / GRAPH_NT).is_file():
-            return load_actor_data(engine_for(paths.out))
+            return load_actor_data(engine_for(paths.out, prefer="memory"))  # many queries: memory pays
         return actor_data(build_graph(paths, base_iri))
 
 

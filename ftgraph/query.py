@@ -32,7 +32,7 @@ import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import IO, Any
 
@@ -42,6 +42,7 @@ import pyoxigraph as ox
 from ftgraph.build import Paths, project_root
 from ftgraph.clikit import user_errors
 from ftgraph.engine import (
+    STORE_KINDS,
     Engine,
     QueryResult,
     QuerySyntaxError,
@@ -294,10 +295,24 @@ def _is_file(text: str) -> bool:
         return False
 
 
+_FILE_STEM = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+
+
+@lru_cache(maxsize=256)
+def _library_file(path: Path, mtime_ns: int) -> LibraryQuery:
+    return parse_query_file(path)
+
+
 def resolve(query: str | Path | LibraryQuery, folder: Path | None = None) -> LibraryQuery:
     """A library query by name, a ``.rq`` file by path, or SPARQL text (when it contains ``{``)."""
     if isinstance(query, LibraryQuery):
         return query
+    if isinstance(query, str) and _FILE_STEM.match(query):  # one stat, not the whole folder's: runs per query
+        path = (folder or library_dir()) / f"{query}.rq"
+        try:
+            return _library_file(path, path.stat().st_mtime_ns)
+        except (FileNotFoundError, NotADirectoryError):
+            pass
     queries = library(folder)
     if isinstance(query, str) and query in queries:
         return queries[query]
@@ -316,11 +331,12 @@ def run(query: str | Path | LibraryQuery, params: Mapping[str, object] | None = 
         engine: Engine | None = None, base_iri: str = DEFAULT_BASE_IRI) -> QueryResult:
     """Run a library query (by name), a ``.rq`` file or SPARQL text with ``params``.
 
-    ``engine`` defaults to the embedded store of ``./out`` (or ``FTGRAPH_ENDPOINT`` when set).
+    ``engine`` defaults to ``./out/graph.nt`` loaded in memory once for the process (or the store
+    that ``FTGRAPH_STORE`` / ``FTGRAPH_ENDPOINT`` names): see :func:`ftgraph.engine.engine_for`.
     """
     resolved = resolve(query)
     bindings = resolved.bindings(params, base_iri)
-    engine = engine or engine_for(Paths.default().out)
+    engine = engine or engine_for(Paths.default().out, prefer="memory")
     text = resolved.sparql(base_iri)
     try:
         return engine.query(text, bindings)  # checks the syntax first
@@ -462,6 +478,9 @@ def queries_command(name: str | None) -> None:
                    "nt, jsonld.")
 @click.option("--endpoint", default=None, help="A SPARQL 1.1 endpoint URL (env FTGRAPH_ENDPOINT); default: "
                                                "the embedded store of out/.")
+@click.option("--store", type=click.Choice(STORE_KINDS), default=None,
+              help="Embedded store (env FTGRAPH_STORE): disk (default), the persisted store of out/, opens at once; "
+                   "memory loads out/graph.nt first (a few seconds per million triples), then queries faster.")
 @click.option("--graph", "graph_iri", default=None, help="Query only this named graph of the endpoint "
                                                          "(env FTGRAPH_GRAPH).")
 @click.option("--user", default=None, help="Endpoint user (env FTGRAPH_ENDPOINT_USER).")
@@ -476,7 +495,7 @@ def queries_command(name: str | None) -> None:
 @click.pass_obj
 @user_errors
 def query_command(progress: Progress, query_name: str | None, expression: str | None, params: tuple[str, ...],
-                  fmt: str | None, endpoint: str | None, graph_iri: str | None, user: str | None,
+                  fmt: str | None, endpoint: str | None, store: str | None, graph_iri: str | None, user: str | None,
                   password: str | None, auth: str | None, timeout: int, out_dir: Path | None,
                   base_iri: str) -> None:
     """Run a library query (see `ftgraph queries`), a .rq file or SPARQL text (-e)."""
@@ -486,8 +505,8 @@ def query_command(progress: Progress, query_name: str | None, expression: str | 
     values = _param_pairs(params)
     query.bindings(values, base_iri)  # unknown or ill-formed parameters fail before any store is opened
     with progress.step(f"run {query.name} on {endpoint or 'the embedded store'}"):
-        engine = engine_for(Paths.default(out=out_dir).out, endpoint, graph=graph_iri, user=user, password=password,
-                            auth=auth, timeout=timeout)
+        engine = engine_for(Paths.default(out=out_dir).out, endpoint, store=store, graph=graph_iri, user=user,
+                            password=password, auth=auth, timeout=timeout)
         result = run(query, values, engine=engine, base_iri=base_iri)
     write_result(result, fmt, sys.stdout.buffer, base_iri=base_iri)
     sys.stdout.flush()

@@ -34,6 +34,7 @@ from ftgraph.engine import (
     bind_parameters,
     check_syntax,
     engine_for,
+    load_store,
     open_store,
     rdflib_graph,
     redact,
@@ -110,6 +111,55 @@ def test_open_store_rebuilds_when_graph_nt_changes(tmp_path: Path) -> None:
     assert names(open_store(tmp_path)) == ["Alpha", "Beta"]
     write_graph(tmp_path, SMALL + f'<{EX}c> <{EX}name> "Gamma" .\n')
     assert names(open_store(tmp_path)) == ["Alpha", "Beta", "Gamma"]
+
+
+def test_load_store_keeps_one_store_per_unchanged_graph_nt(tmp_path: Path) -> None:
+    write_graph(tmp_path)
+    store = load_store(tmp_path)
+    assert names(store) == ["Alpha", "Beta"]
+    assert load_store(tmp_path) is store  # a notebook's second query does not reload
+    assert not (tmp_path / STORE_DIR).exists()  # in memory only
+    write_graph(tmp_path, SMALL + f'<{EX}c> <{EX}name> "Gamma" .\n')
+    assert names(load_store(tmp_path)) == ["Alpha", "Beta", "Gamma"]
+
+
+def test_load_store_names_a_damaged_graph_nt(tmp_path: Path) -> None:
+    write_graph(tmp_path, SMALL + "<broken\n")
+    with pytest.raises(FtgraphError, match=r"graph\.nt: not valid N-Triples"):
+        load_store(tmp_path)
+    with pytest.raises(FtgraphError, match="no built graph"):
+        load_store(tmp_path / "nothing")
+
+
+def test_engine_for_picks_the_store(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    def store_of(engine: object) -> ox.Store:
+        assert isinstance(engine, EmbeddedEngine)
+        return engine.store
+
+    write_graph(tmp_path)
+    monkeypatch.delenv("FTGRAPH_STORE", raising=False)
+    assert store_of(engine_for(tmp_path)) is not load_store(tmp_path)
+    assert (tmp_path / STORE_DIR / "manifest.json").is_file()  # the default: the persisted store
+    assert store_of(engine_for(tmp_path, prefer="memory")) is load_store(tmp_path)
+    monkeypatch.setenv("FTGRAPH_STORE", "memory")
+    assert store_of(engine_for(tmp_path)) is load_store(tmp_path)
+    assert store_of(engine_for(tmp_path, store="disk")) is not load_store(tmp_path)
+    monkeypatch.setenv("FTGRAPH_STORE", "tape")
+    with pytest.raises(FtgraphError, match=r"store 'tape'.*expected memory or disk"):
+        engine_for(tmp_path)
+
+
+def test_cli_query_answers_the_same_from_either_store(paths: object, built: BuiltGraph, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "graph.nt").write_text(built.combined.serialize(format="nt"), encoding="utf-8")
+    answers = {}
+    for store in ("disk", "memory"):
+        result = CliRunner().invoke(cli, ["--quiet", "query", "label-waves", "--format", "csv", "--store", store,
+                                          "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        answers[store] = result.stdout
+    assert answers["disk"] == answers["memory"] and answers["disk"].count("\n") > 5
 
 
 def test_open_store_rebuilds_a_half_written_store(tmp_path: Path) -> None:
