@@ -174,13 +174,13 @@ class RdflibEngine(Engine):
 
 def _project_every_metropole(engine: Engine) -> int:
     """The projection alone: the actor graph and every metropole's local graph, no measure."""
-    from ftgraph.projection import actor_graph, collapse, load_actor_data, local_subgraph, metropole_graph
+    from ftgraph.projection import actor_graph, collapse, load_actor_data, local_subgraph, metropole_network
 
     data = load_actor_data(engine)
     national = actor_graph(data)
     collapse(national)
     for ecosystem in data.ecosystems.values():
-        local_subgraph(collapse(metropole_graph(national, ecosystem)))
+        local_subgraph(metropole_network(national, ecosystem))
     return len(data.ecosystems)
 
 

@@ -38,7 +38,7 @@ from ftgraph.projection import (
     last_day,
     load_actor_data,
     local_subgraph,
-    metropole_graph,
+    metropole_network,
     organisation_layer,
 )
 
@@ -232,17 +232,16 @@ def _sources(G: nx.MultiGraph, nodes: Iterable[Any]) -> int:
 def metropole_report(national: nx.MultiGraph, ecosystem: Ecosystem, snapshot: Snapshot,
                      settings: Settings) -> Report:
     """Every measure of one metropole's local actors (exact), and how they tie to outside actors."""
-    multigraph = metropole_graph(national, ecosystem)
-    whole = collapse(multigraph)
+    whole = metropole_network(national, ecosystem)
     local = local_subgraph(whole)
     values, details = _structure(local, settings, draws=settings.null_draws, sample=None)
     local_nodes = list(local)
-    local_ties = [data for u, v, data in multigraph.edges(local_nodes, data=True)
-                  if multigraph.nodes[u][LOCAL] and multigraph.nodes[v][LOCAL]]
+    touching = list(national.edges(local_nodes, data=True))  # every tie of a local actor, once
+    local_ties = [data for u, v, data in touching if u in local and v in local]
     values.update({
-        "external_ties": multigraph.number_of_edges() - len(local_ties),
+        "external_ties": len(touching) - len(local_ties),
         "ties_dated_by_attestation": sum(1 for data in local_ties if data["dated_by"] == "first attestation"),
-        "sources": _sources(multigraph, local_nodes),
+        "sources": _sources(national, local_nodes),
         "ei_local": metrics.ei_index(whole, LOCAL), "ei_local_expected": metrics.expected_ei_index(whole, LOCAL),
     })
     details["ties_by_type"] = dict(sorted(Counter(data["type"] for data in local_ties).items()))
@@ -306,7 +305,7 @@ def timeline(data: ActorData, snapshot: Snapshot, settings: Settings, scope: str
         wave_snapshot = Snapshot(day, snapshot.event_window_years, snapshot.max_event_size)
         national = actor_graph(data, wave_snapshot)
         for ecosystem in ecosystems:
-            local = local_subgraph(collapse(metropole_graph(national, ecosystem)))
+            local = local_subgraph(metropole_network(national, ecosystem))
             status = _status(local, settings)
             key = _index_input(local)
             if key not in known:

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
+from typing import Any
 
 import networkx as nx
+import pyoxigraph as ox
 import pytest
 from rdflib import Graph
 
 from ftgraph import projection as p
 from ftgraph.engine import EmbeddedEngine, store_from_graph
 from ftgraph.namespaces import DEFAULT_BASE_IRI
+from ftgraph.synth import synthesize
 
 # Metropole A: territory t ⊃ city-a ⊃ site-x. French Tech A (ecosystem) is coordinated by assoc-a (in
 # city-a); startup-1 (site-x) is founded by alice and funded by paris-vc (city-b, outside); startup-2
@@ -234,3 +238,41 @@ def test_partial_dates(partial: str, first: dt.date, last: dt.date) -> None:
 def test_bad_date() -> None:
     with pytest.raises(ValueError, match="not a YYYY"):
         p.first_day("June 2015")
+
+
+def _order(G: nx.Graph) -> tuple[list[Any], list[Any], dict[Any, list[Any]]]:
+    """Nodes and edges with their data, and each node's neighbours, in the graph's own order."""
+    return list(G.nodes(data=True)), list(G.edges(data=True)), {v: list(G.adj[v]) for v in G}
+
+
+def _reference_collapse(G: nx.MultiGraph) -> nx.Graph:
+    """Parallel ties merged one by one, as ``collapse`` did before it was rewritten for speed."""
+    H = nx.Graph(**G.graph)
+    H.add_nodes_from(G.nodes(data=True))
+    for u, v, data in G.edges(data=True):
+        if H.has_edge(u, v):
+            H[u][v]["weight"] += data["weight"]
+            H[u][v]["ties"] += 1
+            H[u][v]["types"] = tuple(sorted({*H[u][v]["types"], data["type"]}))
+        else:
+            H.add_edge(u, v, weight=data["weight"], ties=1, types=(data["type"],))
+    return H
+
+
+def test_collapse_and_metropole_network_keep_every_value_and_order(data: p.ActorData, tmp_path: Path) -> None:
+    """The fast builders give the very graphs of the one-by-one ones, orders included (orders feed
+    floating-point sums and the Louvain method): on the fixture and on a synthetic graph."""
+    synthetic = synthesize(10_000, 3, tmp_path / "synth")
+    store = ox.Store()
+    store.bulk_load(path=str(synthetic.graph), format=ox.RdfFormat.N_TRIPLES)
+    merged = 0
+    for actors in (data, p.load_actor_data(EmbeddedEngine(store))):
+        national = p.actor_graph(actors)
+        collapsed = p.collapse(national)
+        assert _order(collapsed) == _order(_reference_collapse(national))
+        merged += sum(1 for *_, ties in collapsed.edges(data="ties") if ties > 1)
+        for ecosystem in actors.ecosystems.values():
+            expected = _reference_collapse(p.metropole_graph(national, ecosystem))
+            assert _order(p.metropole_network(national, ecosystem)) == _order(expected), ecosystem.id
+            assert expected.graph["metropole"] == ecosystem.id
+    assert merged > 10  # parallel ties (the synthetic graph's) were merged
