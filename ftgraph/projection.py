@@ -23,7 +23,7 @@ import calendar
 import datetime as dt
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
@@ -423,7 +423,7 @@ def collapse(G: nx.MultiGraph) -> nx.Graph:
     return H
 
 
-def _merged_ties(adjacency: Iterable[tuple[Any, dict[Any, Iterable[dict[str, Any]]]]]
+def _merged_ties(adjacency: Iterable[tuple[Any, Mapping[Any, Iterable[dict[str, Any]]]]]
                  ) -> Iterator[tuple[Any, Any, dict[str, Any]]]:
     """One edge per pair of an undirected multigraph's adjacency (each node's neighbours and the data
     of their ties), in the order ``MultiGraph.edges`` lists them: weights summed in that order."""
