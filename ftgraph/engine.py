@@ -8,7 +8,7 @@ Stable API (other stages build on these names):
     missing, half-written or unreadable; so repeated queries do not rebuild.
 ``load_store(out_dir) -> pyoxigraph.Store``
     ``out_dir/graph.nt`` bulk-loaded into an in-memory store of this process, kept while
-    ``graph.nt`` is unchanged. Queries run 1.5-5× faster than on the persisted (RocksDB) store,
+    ``graph.nt`` is unchanged. Queries run up to several times faster than on the persisted (RocksDB) store,
     for a load of a few seconds per million triples: the choice of processes that run many queries
     (metrics, pages, notebooks); a one-shot ``ftgraph query`` opens the persisted store instead.
 ``store_from_graph(graph) -> pyoxigraph.Store``
