@@ -20,6 +20,7 @@ from click.testing import CliRunner
 from rdflib import Literal, URIRef
 
 import ftgraph
+from ftgraph import query
 from ftgraph.build import BuiltGraph
 from ftgraph.cli import cli
 from ftgraph.engine import (
@@ -160,6 +161,24 @@ def test_cli_query_answers_the_same_from_either_store(paths: object, built: Buil
         assert result.exit_code == 0, result.output
         answers[store] = result.stdout
     assert answers["disk"] == answers["memory"] and answers["disk"].count("\n") > 5
+
+
+def test_the_python_api_loads_out_graph_nt_in_memory_by_default(built: BuiltGraph, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    root = Path(__file__).resolve().parent.parent
+    for folder in ("ontology", "queries"):
+        (tmp_path / folder).symlink_to(root / folder)
+    write_graph(tmp_path / "out", built.combined.serialize(format="nt"))
+    monkeypatch.chdir(tmp_path)  # a project folder: ./out is the default output
+    monkeypatch.delenv("FTGRAPH_STORE", raising=False)
+    monkeypatch.delenv("FTGRAPH_ENDPOINT", raising=False)
+    waves = query.rows("label-waves")
+    first_wave = [row for row in waves if row["decision"] == "https://w3id.org/ftgraph/event/labelling-decision-2014-11-12"]
+    assert len(first_wave) == 9 and {row["date"] for row in first_wave} == {dt.date(2014, 11, 12)}
+    assert not (tmp_path / "out" / STORE_DIR).exists()  # nothing written: the graph is held in memory
+    monkeypatch.setenv("FTGRAPH_STORE", "disk")
+    assert query.rows("label-waves") == waves
+    assert (tmp_path / "out" / STORE_DIR / "manifest.json").is_file()
 
 
 def test_open_store_rebuilds_a_half_written_store(tmp_path: Path) -> None:
