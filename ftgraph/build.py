@@ -21,6 +21,7 @@ from ftgraph.validate import ValidationReport, check_shapes
 
 if TYPE_CHECKING:
     from ftgraph.engine import EmbeddedEngine
+    from ftgraph.projection import ActorData
 
 ONTOLOGY_FILE = "ftgraph.ttl"
 SHAPES_FILE = "shapes.ttl"
@@ -92,6 +93,27 @@ class BuiltGraph:
 
         return EmbeddedEngine(store_from_graph(self.combined))
 
+    @cached_property
+    def actor_data(self) -> ActorData:
+        """The projection's input (:func:`ftgraph.projection.load_actor_data` on :attr:`engine`), read
+        once and shared by the stages that draw or measure the actor graph."""
+        from ftgraph.projection import load_actor_data  # ftgraph.projection imports ftgraph.engine
+
+        return load_actor_data(self.engine)
+
+
+def check_built(built: BuiltGraph, ontology_dir: Path) -> ValidationReport:
+    """The SHACL report of ``built`` against ``ontology_dir/shapes.ttl``. The shapes see data + ontology
+    (sh:class follows rdfs:subClassOf): the combined graph."""
+    return check_shapes(built.combined, read_turtle(ontology_dir / SHAPES_FILE))
+
+
+def accept(built: BuiltGraph, report: ValidationReport) -> None:
+    """Record ``report`` in ``built``; raise :class:`ValidationFailed` when the graph violates the shapes."""
+    built.report = report
+    if not report.conforms:
+        raise ValidationFailed(report.summary())
+
 
 def build_graph(paths: Paths, base_iri: str = DEFAULT_BASE_IRI, *, validate: bool = True) -> BuiltGraph:
     """Load and validate the records, map them to RDF and check the SHACL shapes.
@@ -103,10 +125,8 @@ def build_graph(paths: Paths, base_iri: str = DEFAULT_BASE_IRI, *, validate: boo
     dataset = load_dataset(paths.data)
     ontology = read_turtle(paths.ontology / ONTOLOGY_FILE)
     built = BuiltGraph(dataset, dataset_to_graph(dataset, base_iri), ontology, ValidationReport(True, []), base_iri)
-    if validate:  # the shapes see data + ontology (sh:class follows rdfs:subClassOf): the combined graph
-        built.report = check_shapes(built.combined, read_turtle(paths.ontology / SHAPES_FILE))
-        if not built.report.conforms:
-            raise ValidationFailed(built.report.summary())
+    if validate:
+        accept(built, check_built(built, paths.ontology))
     return built
 
 

@@ -21,7 +21,7 @@ import networkx as nx
 
 from ftgraph import metrics, observations
 from ftgraph.build import GRAPH_NT, BuiltGraph, to_turtle
-from ftgraph.engine import EmbeddedEngine, load_store, store_from_graph
+from ftgraph.engine import EmbeddedEngine, store_from_graph
 from ftgraph.progress import Progress
 from ftgraph.projection import (
     AGENT,
@@ -362,11 +362,8 @@ def actor_data(built: BuiltGraph) -> ActorData:
 
 
 def metrics_stage(built: BuiltGraph, out_dir: Path, progress: Progress) -> list[Path]:
-    """Pipeline stage: :func:`write_metrics` for the built graph, read from ``out_dir/graph.nt`` that the
-    earlier stages wrote, loaded in memory (else straight from ``built``)."""
-    stored = (out_dir / GRAPH_NT).is_file()
-    data = load_actor_data(EmbeddedEngine(load_store(out_dir))) if stored else actor_data(built)
-    return write_metrics(data, out_dir, built.base_iri, progress=progress)
+    """Pipeline stage: :func:`write_metrics` for the built graph (its projection input, read once per build)."""
+    return write_metrics(built.actor_data, out_dir, built.base_iri, progress=progress)
 
 
 def write_metrics(data: ActorData, out_dir: Path, base_iri: str, settings: Settings = Settings(),

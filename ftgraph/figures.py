@@ -22,6 +22,7 @@ import datetime as dt
 import multiprocessing
 import os
 import re
+import shutil
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -38,7 +39,7 @@ from matplotlib.lines import Line2D
 from matplotlib.typing import RcKeyType
 
 from ftgraph import projection as pj
-from ftgraph.build import Paths, build_graph
+from ftgraph.build import BuiltGraph, Paths, build_graph
 from ftgraph.clikit import base_option, data_option, stdout, user_errors
 from ftgraph.engine import Engine
 from ftgraph.federation import METRICS_DIR, NATIONAL, Report, Settings, TimelinePoint, reports, timeline
@@ -46,7 +47,6 @@ from ftgraph.progress import Progress
 from ftgraph.viz import (
     DEFAULT_SEED,
     Award,
-    Context,
     class_style,
     graph_engine,
     label_awards,
@@ -321,16 +321,16 @@ def _paths(drawn: Iterable[list[Path]], total: int, progress: Progress | None) -
     return [path for paths in (progress.iterate(drawn, "figures", total) if progress else drawn) for path in paths]
 
 
-def write_figures(engine: Engine, context: Context, directory: Path, *, ranking: Sequence[Score],
+def write_figures(engine: Engine, data: pj.ActorData, directory: Path, *, ranking: Sequence[Score],
                   over_time: Sequence[Score], seed: int = DEFAULT_SEED, progress: Progress | None = None) -> list[Path]:
     """Every figure into ``directory``: ranking, label timeline, index over time, one network per
     labelled metropole with at least two local actors."""
-    jobs: list[FigureJob] = [(federation_ranking, (ranking, directory)),
-                             (label_timeline, (label_awards(engine), directory)),
-                             (index_over_time, (over_time, directory))]
-    national = pj.actor_graph(context.data)
+    jobs: list[FigureJob] = [(index_over_time, (over_time, directory)),  # the longest first: it ends no later
+                             (federation_ranking, (ranking, directory)),
+                             (label_timeline, (label_awards(engine), directory))]
+    national = pj.actor_graph(data)
     for ecosystem_id in labelled_metropoles(engine):
-        ecosystem = context.data.ecosystems[ecosystem_id]
+        ecosystem = data.ecosystems[ecosystem_id]
         local = pj.local_subgraph(pj.collapse(pj.metropole_graph(national, ecosystem)))
         if local.number_of_nodes() >= 2:
             title = f"{ecosystem.label} ({local.number_of_nodes()} actors, {local.number_of_edges()} tied pairs)"
@@ -339,10 +339,14 @@ def write_figures(engine: Engine, context: Context, directory: Path, *, ranking:
     return draw_all(jobs, progress)
 
 
-def stage_figures(engine: Engine, context: Context, out_dir: Path, progress: Progress) -> list[Path]:
-    """The figures of a run into ``out_dir/figures``, from the metrics stage's files when present."""
-    ranking, over_time = run_scores(out_dir / METRICS_DIR) or compute_scores(context.data, progress)
-    return write_figures(engine, context, out_dir / FIGURES_DIR, ranking=ranking, over_time=over_time,
+def figures_stage(built: BuiltGraph, out_dir: Path, progress: Progress) -> list[Path]:
+    """Pipeline stage: the figures into ``out_dir/figures`` (only those of this run), from the metrics
+    stage's tables when present."""
+    data = built.actor_data
+    ranking, over_time = run_scores(out_dir / METRICS_DIR) or compute_scores(data, progress)
+    directory = out_dir / FIGURES_DIR
+    shutil.rmtree(directory, ignore_errors=True)
+    return write_figures(graph_engine(built), data, directory, ranking=ranking, over_time=over_time,
                          progress=progress)
 
 
@@ -360,13 +364,12 @@ def figures_command(progress: Progress, out_dir: Path | None, seed: int, data_di
     one network per labelled metropole."""
     paths = Paths.default(data=data_dir)
     with progress.step("load, map and validate the curated data"):
-        engine = graph_engine(build_graph(paths, base_iri))
-        context = Context.read(engine)
+        built = build_graph(paths, base_iri)
     with progress.step("federation metrics"):
-        ranking, over_time = compute_scores(context.data, progress)
+        ranking, over_time = compute_scores(built.actor_data, progress)
     with progress.step("draw the figures"):
-        written = write_figures(engine, context, out_dir or paths.out / FIGURES_DIR, ranking=ranking,
-                                over_time=over_time, seed=seed, progress=progress)
+        written = write_figures(graph_engine(built), built.actor_data, out_dir or paths.out / FIGURES_DIR,
+                                ranking=ranking, over_time=over_time, seed=seed, progress=progress)
     for path in written:
         stdout.print(str(path))
 

@@ -343,8 +343,9 @@ class Context:
     names: dict[str, str]
 
     @classmethod
-    def read(cls, engine: Engine) -> Context:
-        return cls(pj.load_actor_data(engine), read_sources(engine), read_names(engine))
+    def read(cls, engine: Engine, data: pj.ActorData | None = None) -> Context:
+        """The context of the graph in ``engine``; ``data``: its projection input when already read."""
+        return cls(data or pj.load_actor_data(engine), read_sources(engine), read_names(engine))
 
 
 @dataclass(frozen=True)
@@ -524,7 +525,7 @@ def national_page(national: nx.MultiGraph, as_of: dt.date | None = None) -> Page
     """Every actor of the country and their ties (``national``: :func:`ftgraph.projection.actor_graph`)."""
     n = national.number_of_nodes()
     shown = f"the {MAX_NODES} actors with most ties of {n}" if n > MAX_NODES else f"{n} actors"
-    return Page("French Tech actors: the national network", f"{shown}; {_when(as_of)}", national,
+    return Page(page_title(None), f"{shown}; {_when(as_of)}", national,
                 sample=BETWEENNESS_SAMPLE if n > BETWEENNESS_SAMPLE else None)
 
 
@@ -532,9 +533,14 @@ def metropole_page(national: nx.MultiGraph, ecosystem: pj.Ecosystem, as_of: dt.d
     """One metropole's actors (dots) and the outside actors they are tied to (diamonds)."""
     G = pj.metropole_graph(national, ecosystem)
     local = sum(1 for _, is_local in G.nodes(data=pj.LOCAL) if is_local)
-    return Page(f"{ecosystem.label}: actor network",
+    return Page(page_title(ecosystem),
                 f"{local} local actors (dots) and {G.number_of_nodes() - local} outside actors tied to them "
                 f"(diamonds); {_when(as_of)}", G)
+
+
+def page_title(ecosystem: pj.Ecosystem | None) -> str:
+    """Title of the national page (``None``) or of a metropole's page."""
+    return "French Tech actors: the national network" if ecosystem is None else f"{ecosystem.label}: actor network"
 
 
 def page_file(ecosystem_id: str | None) -> str:
@@ -652,21 +658,28 @@ def graph_engine(built: BuiltGraph) -> Engine:
     return built.engine
 
 
-def outputs_stage(built: BuiltGraph, out_dir: Path, progress: Progress) -> list[Path]:
-    """Pipeline stage: ``viz/`` (national page, one per labelled metropole), ``figures/``, then
-    ``index.html`` linking every file in ``out_dir``: keep it the last stage so it sees them all."""
-    from ftgraph.figures import FIGURES_DIR, stage_figures  # figures builds on this module
+def run_pages(engine: Engine) -> list[str | None]:
+    """The pages of a run: the national page (``None``) and one per labelled metropole (its id)."""
+    return [None, *labelled_metropoles(engine)]
 
+
+def pages_stage(built: BuiltGraph, out_dir: Path, progress: Progress) -> list[Path]:
+    """Pipeline stage: ``viz/`` holding the pages of :func:`run_pages` (and no page of a metropole gone
+    from the data)."""
     engine = graph_engine(built)
-    context = Context.read(engine)
-    for folder in (VIZ_DIR, FIGURES_DIR):
-        shutil.rmtree(out_dir / folder, ignore_errors=True)  # no page of a metropole gone from the data
-    targets = [None, *labelled_metropoles(engine)]
-    pages = write_pages(context, {out_dir / VIZ_DIR / page_file(t): t for t in targets}, progress=progress)
-    drawn = stage_figures(engine, context, out_dir, progress)
-    titles = {path.relative_to(out_dir).with_suffix("").as_posix(): title for path, title in pages.items()}
-    return [*pages, *drawn, write_index(out_dir, titles)]
+    context = Context.read(engine, built.actor_data)
+    shutil.rmtree(out_dir / VIZ_DIR, ignore_errors=True)
+    files = {out_dir / VIZ_DIR / page_file(target): target for target in run_pages(engine)}
+    return list(write_pages(context, files, progress=progress))
 
+
+def index_stage(built: BuiltGraph, out_dir: Path, progress: Progress) -> list[Path]:
+    """Pipeline stage: ``index.html``, linking every file in ``out_dir``, the pages by their title: keep
+    it the last stage so it sees them all."""
+    ecosystems = built.actor_data.ecosystems
+    titles = {(Path(VIZ_DIR) / page_file(target)).with_suffix("").as_posix():
+              page_title(None if target is None else ecosystems[target]) for target in run_pages(built.engine)}
+    return [write_index(out_dir, titles)]
 
 
 def as_of_option(function: Any) -> Any:

@@ -24,6 +24,7 @@ from ftgraph import projection as pj
 from ftgraph.build import BuiltGraph, build_graph
 from ftgraph.cli import cli
 from ftgraph.engine import STORE_DIR
+from ftgraph.figures import figures_stage
 from ftgraph.progress import Progress
 
 from .conftest import require_program
@@ -430,18 +431,19 @@ def test_two_runs_of_one_input_write_the_same_index(tmp_path: Path, monkeypatch:
     assert f"{len(result.built.combined):,} triples".encode() in indexes[0]
 
 
-def test_outputs_stage_is_last() -> None:
+def test_index_stage_is_last() -> None:
     """The index lists the files present when it runs: every other stage must have run before."""
-    assert pipeline.STAGES[-1][1] is viz.outputs_stage
+    assert pipeline.STAGES[-1][1] is viz.index_stage
 
 
-def test_outputs_stage_writes_pages_figures_and_index(tmp_path: Path) -> None:
+def test_output_stages_write_pages_figures_and_index(tmp_path: Path) -> None:
     built = build_graph(minimal_paths(tmp_path, HOSTILE_RECORDS, HOSTILE_SOURCES))
     out = tmp_path / "staging"
     (out / viz.VIZ_DIR).mkdir(parents=True)
     (out / viz.VIZ_DIR / "french-tech-gone.html").write_text("stale", encoding="utf-8")
     (out / "graph.nt").write_text("", encoding="utf-8")
-    written = viz.outputs_stage(built, out, Progress(quiet=True))
+    written = [path for stage in (viz.pages_stage, figures_stage, viz.index_stage)
+               for path in stage(built, out, Progress(quiet=True))]
     names = {path.relative_to(out).as_posix() for path in written}
     assert {"viz/national.html", "viz/french-tech-testville.html", "index.html",
             "figures/label-timeline.svg", "figures/network-french-tech-testville.png"} <= names
