@@ -81,6 +81,7 @@ __all__ = [
     "build_store",
     "check_nesting",
     "check_syntax",
+    "disk_store_opened",
     "engine_for",
     "load_store",
     "open_store",
@@ -102,6 +103,10 @@ _MANIFEST = "manifest.json"
 _FORMAT_VERSION = 1
 #: Where the embedded engine holds the graph: in this process's memory, or the persisted store on disk.
 STORE_KINDS = ("memory", "disk")
+#: Whether this process (or the process it was forked from) has opened an on-disk store: RocksDB then
+#: runs background threads, which a forked child does not inherit while it inherits their pool's state;
+#: an on-disk store opened in that child waits for them forever. See :func:`disk_store_opened`.
+_disk_store_opened = False
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 Value = str | int | float | bool | Decimal | dt.date | dt.datetime | None
@@ -205,6 +210,18 @@ def _remove_killed_builds(store_dir: Path) -> None:
         shutil.rmtree(stale, ignore_errors=True)
 
 
+def _on_disk(db: Path, read_only: bool = False) -> ox.Store:
+    global _disk_store_opened
+    _disk_store_opened = True
+    return ox.Store.read_only(str(db)) if read_only else ox.Store(str(db))
+
+
+def disk_store_opened() -> bool:
+    """True once this process, or the process it was forked from, opened an on-disk store: forking it
+    then gives children in which opening an on-disk store hangs (RocksDB's threads are not forked)."""
+    return _disk_store_opened
+
+
 def build_store(graph_nt: Path, store_dir: Path) -> Path:
     """Load ``graph_nt`` into a new persisted store at ``store_dir`` (replaced whole); returns it.
 
@@ -216,7 +233,7 @@ def build_store(graph_nt: Path, store_dir: Path) -> Path:
     staging = Path(tempfile.mkdtemp(prefix=f".{store_dir.name}.building-", dir=store_dir.parent))
     staging.chmod(0o755)  # mkdtemp makes it private; the store is an output like the others
     try:
-        store = ox.Store(str(staging / _DB))
+        store = _on_disk(staging / _DB)
         store.bulk_load(path=str(graph_nt), format=ox.RdfFormat.N_TRIPLES)
         store.flush()
         count = len(store)
@@ -257,7 +274,7 @@ def _open_checked(store_dir: Path, manifest: dict[str, Any]) -> ox.Store | None:
     if manifest.get("files") != _db_files(store_dir / _DB):
         return None
     try:
-        store = ox.Store.read_only(str(store_dir / _DB))
+        store = _on_disk(store_dir / _DB, read_only=True)
         if len(store) == manifest.get("triples"):
             return store
     except (OSError, RuntimeError):  # RocksDB reports corruption as RuntimeError

@@ -31,7 +31,7 @@ from typing import Any
 
 from ftgraph.atomic import staged_dir
 from ftgraph.build import BuiltGraph, Paths, accept, build_graph, check_built, write_graph_files
-from ftgraph.engine import store_stage
+from ftgraph.engine import disk_store_opened, store_stage
 from ftgraph.errors import FtgraphError
 from ftgraph.federation import metrics_stage
 from ftgraph.namespaces import DEFAULT_BASE_IRI
@@ -106,8 +106,11 @@ def run(paths: Paths, base_iri: str = DEFAULT_BASE_IRI, *, progress: Progress,
 
 
 def _can_fork() -> bool:
-    """Whether this process may have forked children (a daemon process, e.g. a pool's worker, may not)."""
-    return "fork" in multiprocessing.get_all_start_methods() and not multiprocessing.current_process().daemon
+    """Whether this process may have forked children: not a daemon process (e.g. a pool's worker), and
+    no on-disk store opened here before (a child building the store would hang: see
+    :func:`ftgraph.engine.disk_store_opened`; e.g. a notebook or test process that queried out/store)."""
+    return ("fork" in multiprocessing.get_all_start_methods() and not multiprocessing.current_process().daemon
+            and not disk_store_opened())
 
 
 def _run_forked(built: BuiltGraph, ontology_dir: Path, stages: Sequence[tuple[str, Stage]], out_dir: Path,

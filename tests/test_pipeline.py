@@ -3,6 +3,7 @@ after the stages it reads, ``out/`` replaced only when all of them succeeded."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 
 from ftgraph import pipeline
 from ftgraph.build import BuiltGraph, Paths
+from ftgraph.engine import disk_store_opened, open_store, store_stage
 from ftgraph.errors import FtgraphError, ValidationFailed
 from ftgraph.progress import Progress
 
@@ -18,6 +20,13 @@ from .conftest import ROOT
 from .test_build import write_minimal
 
 QUIET = Progress(quiet=True)
+
+
+@pytest.fixture(autouse=True)
+def forking(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The forked scheduling, whatever stores earlier tests of this process opened: these stages never
+    open one (see test_no_fork_after_an_on_disk_store_was_opened)."""
+    monkeypatch.setattr(pipeline, "disk_store_opened", lambda: False)
 
 
 def _paths(tmp_path: Path) -> Paths:
@@ -120,3 +129,26 @@ def test_a_shape_violation_fails_the_run_whatever_the_stages_did(tmp_path: Path)
             pipeline.run(paths, progress=QUIET, stages=stages)
         assert caught.value.exit_code == 1
         assert sorted(path.name for path in paths.out.iterdir()) == ["previous.txt"]
+
+
+def test_no_fork_after_an_on_disk_store_was_opened(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A process that opened an on-disk store (RocksDB threads) runs the stages itself: a forked child
+    building the store would wait forever for threads it did not inherit."""
+    monkeypatch.undo()  # the real rule
+    paths = _paths(tmp_path)
+    previous = tmp_path / "previous"
+    previous.mkdir()
+    (previous / "graph.nt").write_text("<urn:x:a> <urn:x:b> <urn:x:c> .\n", encoding="utf-8")
+    open_store(previous)
+    assert disk_store_opened() and not pipeline._can_fork()
+    pid = os.getpid()
+
+    def where(built: BuiltGraph, out_dir: Path, progress: Progress) -> list[Path]:
+        path = out_dir / "pid.txt"
+        path.write_text(str(os.getpid()), encoding="utf-8")
+        return [path]
+
+    stages = [stage for stage in pipeline.STAGES if stage[1] in (pipeline._graph_stage, store_stage)]
+    result = pipeline.run(paths, progress=QUIET, stages=[*stages, ("where", where)])
+    assert (paths.out / "pid.txt").read_text(encoding="utf-8") == str(pid)  # not forked
+    assert len(open_store(paths.out)) == len(result.built.combined)  # the store stage built the store
