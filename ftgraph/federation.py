@@ -21,7 +21,6 @@ import networkx as nx
 
 from ftgraph import metrics, observations
 from ftgraph.build import GRAPH_NT, BuiltGraph, to_turtle
-from ftgraph.engine import EmbeddedEngine, store_from_graph
 from ftgraph.progress import Progress
 from ftgraph.projection import (
     AGENT,
@@ -36,7 +35,6 @@ from ftgraph.projection import (
     actor_graph,
     collapse,
     last_day,
-    load_actor_data,
     local_subgraph,
     metropole_network,
     organisation_layer,
@@ -354,11 +352,6 @@ def to_json(items: Iterable[Report | TimelinePoint]) -> str:
     """JSON text of reports or timeline points (undefined values are ``null``)."""
     payload = [asdict(item) for item in items]
     return json.dumps(payload, ensure_ascii=False, indent=1, allow_nan=False) + "\n"
-
-
-def actor_data(built: BuiltGraph) -> ActorData:
-    """The projection's input, read from a freshly built graph."""
-    return load_actor_data(EmbeddedEngine(store_from_graph(built.combined)))
 
 
 def metrics_stage(built: BuiltGraph, out_dir: Path, progress: Progress) -> list[Path]:

@@ -20,7 +20,6 @@ from ftgraph.federation import (
     Report,
     Settings,
     TimelinePoint,
-    actor_data,
     parse_as_of,
     reports,
     timeline,
@@ -135,7 +134,7 @@ def _load(progress: Progress, paths: Paths, base_iri: str) -> ActorData:
     with progress.step("read the actors and ties"):
         if (paths.out / GRAPH_NT).is_file():
             return load_actor_data(engine_for(paths.out, prefer="memory"))  # many queries: memory pays
-        return actor_data(build_graph(paths, base_iri))
+        return build_graph(paths, base_iri).actor_data
 
 
 @click.command("metrics")

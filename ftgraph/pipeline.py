@@ -139,7 +139,7 @@ def _run_forked(built: BuiltGraph, ontology_dir: Path, stages: Sequence[tuple[st
                 children.stop_stages()  # the run fails: no use finishing the others; the validation may
                 waiting.clear()  # still explain the failure
                 continue
-            progress.info(f"[green]✓[/green] {name} [dim]({seconds:.1f} s)[/dim]")
+            progress.done(name, seconds)
             if key == VALIDATION_STEP:
                 accept(built, result)  # raises when the graph violates the shapes
                 validated = True

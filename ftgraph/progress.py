@@ -29,7 +29,12 @@ class Progress:
         started = time.perf_counter()
         with self.console.status(description):
             yield
-        self.console.print(f"[green]✓[/green] {description} [dim]({time.perf_counter() - started:.1f} s)[/dim]")
+        self.done(description, time.perf_counter() - started)
+
+    def done(self, description: str, seconds: float) -> None:
+        """Report a step that took ``seconds`` (timed elsewhere, e.g. in a child process)."""
+        if not self.quiet:
+            self.console.print(f"[green]✓[/green] {description} [dim]({seconds:.1f} s)[/dim]")
 
     def iterate(self, items: Iterable[T], description: str, total: int | None = None) -> Iterable[T]:
         """Iterate with a progress bar (only on a terminal and when not quiet)."""

@@ -291,7 +291,7 @@ def test_command_errors(out_dir: Path) -> None:
 
 
 def test_curated_grenoble(built: BuiltGraph) -> None:
-    data = f.actor_data(built)
+    data = built.actor_data
     national = p.actor_graph(data)
     grenoble = p.metropole_graph(national, data.ecosystems["french-tech-grenoble"])
     assert grenoble.nodes["spartoo"][p.LOCAL] and grenoble.nodes["atos"][p.LOCAL]

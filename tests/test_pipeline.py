@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from ftgraph import pipeline
+from ftgraph.bench import StepTimes
 from ftgraph.build import BuiltGraph, Paths
 from ftgraph.engine import disk_store_opened, open_store, store_stage
 from ftgraph.errors import FtgraphError, ValidationFailed
@@ -67,7 +68,10 @@ def test_stages_run_side_by_side_after_the_stages_they_read(tmp_path: Path,
     monkeypatch.setitem(pipeline.READS, reader, (first,))
     paths = _paths(tmp_path)
     stages = [("first", first), ("independent", independent), ("reader", reader), ("last", last)]
-    result = pipeline.run(paths, progress=QUIET, stages=stages)
+    timed = StepTimes()
+    result = pipeline.run(paths, progress=timed, stages=stages)
+    assert set(timed.seconds) == {"load and map the curated data", pipeline.VALIDATION_STEP, *dict(stages)}
+    assert timed.seconds["first"] >= 1.0  # each child's own time, reported to the parent's progress
     out = paths.out.resolve()
     assert result.written == [out / f"{name}.txt" for name, _ in stages]  # in the order of the stages
     assert result.built.report.conforms
