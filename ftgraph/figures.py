@@ -331,7 +331,7 @@ def write_figures(engine: Engine, data: pj.ActorData, directory: Path, *, rankin
     national = pj.actor_graph(data)
     for ecosystem_id in labelled_metropoles(engine):
         ecosystem = data.ecosystems[ecosystem_id]
-        local = pj.local_subgraph(pj.collapse(pj.metropole_graph(national, ecosystem)))
+        local = pj.local_subgraph(pj.metropole_network(national, ecosystem))
         if local.number_of_nodes() >= 2:
             title = f"{ecosystem.label} ({local.number_of_nodes()} actors, {local.number_of_edges()} tied pairs)"
             jobs.append((network_drawing, (local, title, directory, f"network-{ecosystem_id}", seed)))
