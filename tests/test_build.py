@@ -347,14 +347,19 @@ def test_duplicate_source_url_is_refused(tmp_path: Path) -> None:
         build_graph(minimal_paths(tmp_path, sources=twice))
 
 
-def test_shape_violation_refuses_to_write(tmp_path: Path) -> None:
+def paths_with_stricter_shapes(tmp_path: Path) -> Paths:
+    """The minimal data and the ontology with one more shape that data violates (every organisation
+    needs a website: message "needs a website")."""
     shapes = tmp_path / "ontology"
     shutil.copytree(ROOT / "ontology", shapes)
-    # A stricter shape the minimal data violates: every organisation needs a website.
     with (shapes / "shapes.ttl").open("a") as handle:
         handle.write("\nfts:NeedsWebsite a sh:NodeShape ; sh:targetClass org:Organization ;\n"
                      "  sh:property [ sh:path foaf:homepage ; sh:minCount 1 ; sh:message \"needs a website\" ] .\n")
-    paths = Paths(write_minimal(tmp_path), shapes, tmp_path / "out")
+    return Paths(write_minimal(tmp_path), shapes, tmp_path / "out")
+
+
+def test_shape_violation_refuses_to_write(tmp_path: Path) -> None:
+    paths = paths_with_stricter_shapes(tmp_path)
     with pytest.raises(ValidationFailed, match="needs a website") as caught:
         build_graph(paths)
     assert caught.value.exit_code == 1

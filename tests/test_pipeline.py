@@ -4,7 +4,6 @@ after the stages it reads, ``out/`` replaced only when all of them succeeded."""
 from __future__ import annotations
 
 import os
-import shutil
 import time
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from ftgraph.errors import FtgraphError, ValidationFailed
 from ftgraph.progress import Progress
 
 from .conftest import ROOT
-from .test_build import write_minimal
+from .test_build import paths_with_stricter_shapes, write_minimal
 
 QUIET = Progress(quiet=True)
 
@@ -121,12 +120,7 @@ def test_a_bug_in_a_stage_keeps_its_traceback(tmp_path: Path) -> None:
 
 
 def test_a_shape_violation_fails_the_run_whatever_the_stages_did(tmp_path: Path) -> None:
-    shapes = tmp_path / "ontology"
-    shutil.copytree(ROOT / "ontology", shapes)
-    with (shapes / "shapes.ttl").open("a") as handle:
-        handle.write("\nfts:NeedsWebsite a sh:NodeShape ; sh:targetClass org:Organization ;\n"
-                     "  sh:property [ sh:path foaf:homepage ; sh:minCount 1 ; sh:message \"needs a website\" ] .\n")
-    paths = Paths(write_minimal(tmp_path), shapes, tmp_path / "out")
+    paths = paths_with_stricter_shapes(tmp_path)
     _previous_out(paths)
     for stages in ([("fine", _stamp("fine"))], [("refuse", _refuse)]):  # a stage's error is not the cause
         with pytest.raises(ValidationFailed, match="needs a website") as caught:
