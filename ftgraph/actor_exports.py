@@ -38,7 +38,7 @@ from networkx.readwrite.gexf import GEXFWriter
 from ftgraph import metrics
 from ftgraph.build import BuiltGraph
 from ftgraph.federation import Settings
-from ftgraph.projection import actor_graph, collapse, load_actor_data, local_actors
+from ftgraph.projection import actor_graph, collapse, local_actors
 
 NODE_COLUMNS = ("id", "label", "kind", "agent", "iri", "metropoles", "sources", "degree", "ties", "strength",
                 "betweenness", "core", "clustering", "constraint", "effective_size", "component")
@@ -79,7 +79,7 @@ def _node_measures(G: nx.MultiGraph, settings: Settings) -> dict[str, dict[str, 
 
 def annotated_actor_graph(built: BuiltGraph, settings: Settings = SETTINGS) -> nx.MultiGraph:
     """The national actor graph with metropoles and measures on the nodes, in a deterministic order."""
-    data = load_actor_data(built.engine)
+    data = built.actor_data
     G = actor_graph(data)
     metropoles: dict[str, set[str]] = {v: set() for v in G}
     for ecosystem in data.ecosystems.values():

@@ -18,7 +18,7 @@ import click
 from ftgraph.atomic import write_text_atomic
 from ftgraph.build import Paths, build_graph
 from ftgraph.clikit import base_option, data_option, stdout, user_errors
-from ftgraph.engine import EmbeddedEngine, Engine, store_from_graph
+from ftgraph.engine import Engine
 from ftgraph.namespaces import sparql_prologue
 from ftgraph.progress import Progress
 from ftgraph.projection import actor_graph, load_actor_data, local_subgraph, metropole_graph
@@ -223,6 +223,6 @@ def coverage_command(progress: Progress, data_dir: Path | None, base_iri: str, o
     with progress.step("build the graph"):
         built = build_graph(Paths.default(data=data_dir), base_iri)
     with progress.step("coverage per metropole, class and source"):
-        text = coverage_markdown(EmbeddedEngine(store_from_graph(built.combined)))
+        text = coverage_markdown(built.engine)
     write_text_atomic(output, text)
     stdout.print(f"Wrote {output}")

@@ -48,7 +48,6 @@ from ftgraph.viz import (
     DEFAULT_SEED,
     Award,
     class_style,
-    graph_engine,
     label_awards,
     labelled_metropoles,
     layout,
@@ -346,7 +345,7 @@ def figures_stage(built: BuiltGraph, out_dir: Path, progress: Progress) -> list[
     ranking, over_time = run_scores(out_dir / METRICS_DIR) or compute_scores(data, progress)
     directory = out_dir / FIGURES_DIR
     shutil.rmtree(directory, ignore_errors=True)
-    return write_figures(graph_engine(built), data, directory, ranking=ranking, over_time=over_time,
+    return write_figures(built.engine, data, directory, ranking=ranking, over_time=over_time,
                          progress=progress)
 
 
@@ -368,7 +367,7 @@ def figures_command(progress: Progress, out_dir: Path | None, seed: int, data_di
     with progress.step("federation metrics"):
         ranking, over_time = compute_scores(built.actor_data, progress)
     with progress.step("draw the figures"):
-        written = write_figures(graph_engine(built), built.actor_data, out_dir or paths.out / FIGURES_DIR,
+        written = write_figures(built.engine, built.actor_data, out_dir or paths.out / FIGURES_DIR,
                                 ranking=ranking, over_time=over_time, seed=seed, progress=progress)
     for path in written:
         stdout.print(str(path))

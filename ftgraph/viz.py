@@ -653,11 +653,6 @@ def write_index(out_dir: Path, titles: Mapping[str, str] | None = None) -> Path:
 # Pipeline stage and command -------------------------------------------------------------------------
 
 
-def graph_engine(built: BuiltGraph) -> Engine:
-    """The embedded engine over a built graph (loaded once per build, shared with the other stages)."""
-    return built.engine
-
-
 def run_pages(engine: Engine) -> list[str | None]:
     """The pages of a run: the national page (``None``) and one per labelled metropole (its id)."""
     return [None, *labelled_metropoles(engine)]
@@ -666,7 +661,7 @@ def run_pages(engine: Engine) -> list[str | None]:
 def pages_stage(built: BuiltGraph, out_dir: Path, progress: Progress) -> list[Path]:
     """Pipeline stage: ``viz/`` holding the pages of :func:`run_pages` (and no page of a metropole gone
     from the data)."""
-    engine = graph_engine(built)
+    engine = built.engine
     context = Context.read(engine, built.actor_data)
     shutil.rmtree(out_dir / VIZ_DIR, ignore_errors=True)
     files = {out_dir / VIZ_DIR / page_file(target): target for target in run_pages(engine)}
@@ -711,7 +706,7 @@ def viz_command(progress: Progress, metropole: str | None, as_of: dt.date | None
     """An interactive page of the actor network (national, or one metropole's) that works offline."""
     paths = Paths.default(data=data_dir)
     with progress.step("load, map and validate the curated data"):
-        engine = graph_engine(build_graph(paths, base_iri))
+        engine = build_graph(paths, base_iri).engine
     with progress.step("project the actor graph"):
         context = Context.read(engine)
         scope = resolve_scope(context.data, metropole)

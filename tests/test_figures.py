@@ -162,7 +162,7 @@ def test_what_the_figures_show() -> None:
 def test_run_figures_read_the_metrics_stage_tables(tmp_path: Path) -> None:
     """The run draws from out/metrics/ (no second computation): its tables give the same values."""
     built = build_graph(minimal_paths(tmp_path, HOSTILE_RECORDS, HOSTILE_SOURCES))
-    engine = viz.graph_engine(built)
+    engine = built.engine
     context = viz.Context.read(engine)
     write_metrics(context.data, tmp_path / "out", built.base_iri)
     from_tables = figures.run_scores(tmp_path / "out" / METRICS_DIR)

@@ -166,7 +166,7 @@ def drawn_node_ids(seen: Visit) -> list[str]:
 @pytest.fixture(scope="module")
 def real_pages(built: BuiltGraph, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     directory = tmp_path_factory.mktemp("pages")
-    context = viz.Context.read(viz.graph_engine(built))
+    context = viz.Context.read(built.engine)
     files = {directory / "national.html": None, directory / "grenoble.html": "french-tech-grenoble"}
     viz.write_pages(context, files)
     return {"national": directory / "national.html", "grenoble": directory / "grenoble.html", "context": context}
@@ -238,7 +238,7 @@ def test_search_focuses_and_class_filter_hides(browser: object, real_pages: dict
 def hostile(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("hostile")
     built = build_graph(minimal_paths(root, HOSTILE_RECORDS, HOSTILE_SOURCES))
-    engine = viz.graph_engine(built)
+    engine = built.engine
     assert viz.labelled_metropoles(engine) == ["french-tech-testville"]
     context = viz.Context.read(engine)
     files = {root / "national.html": None, root / "testville.html": "french-tech-testville"}
@@ -383,7 +383,7 @@ def test_layout_packs_components_without_overlap() -> None:
 
 def test_same_input_same_page(hostile: dict[str, Path], tmp_path: Path) -> None:
     built = build_graph(minimal_paths(tmp_path, HOSTILE_RECORDS, HOSTILE_SOURCES))
-    context = viz.Context.read(viz.graph_engine(built))
+    context = viz.Context.read(built.engine)
     viz.write_pages(context, {tmp_path / "again.html": "french-tech-testville"})
     assert (tmp_path / "again.html").read_bytes() == hostile["metropole"].read_bytes()
 
