@@ -203,9 +203,10 @@ def _metrics_of_every_metropole(engine: Engine) -> int:
 class Contender(ABC):
     """One way of doing the workload; ``load`` first, then any operation."""
 
-    def __init__(self, graph_nt: Path, scratch: Path) -> None:
+    def __init__(self, graph_nt: Path, scratch: Path, queries: list[str]) -> None:
         self.graph_nt = graph_nt
         self.scratch = scratch
+        self.queries = queries  #: the library queries of the round
 
     def perform(self, operation: str) -> int:
         """Run one operation; returns a size (triples, rows, reports, bytes) to show it did the work."""
@@ -268,7 +269,7 @@ class ProjectContender(Contender):
             self.disk_engine = EmbeddedEngine(open_store(out))
             return len(self.disk_engine.store)
         if operation == DISK_QUERIES:
-            return sum(self.query(name, self.disk_engine) for name in query.library())
+            return sum(self.query(name, self.disk_engine) for name in self.queries)
         if operation == PROJECTION:
             return _project_every_metropole(self.engine)
         if operation == METRICS:
@@ -327,7 +328,7 @@ class OxigraphContender(Contender):
             self.disk_store.flush()
             return len(self.disk_store)
         if operation == DISK_QUERIES:
-            return sum(consume(self.disk_store.query(bound_text(name))) for name in query.library())
+            return sum(consume(self.disk_store.query(bound_text(name))) for name in self.queries)
         return super().extra(operation)
 
 
@@ -389,7 +390,7 @@ def worker(spec: dict[str, Any]) -> None:
         channel.write(json.dumps(event) + "\n")
         channel.flush()
 
-    contender = CONTENDER_CLASSES[spec["contender"]](Path(spec["graph"]), Path(spec["scratch"]))
+    contender = CONTENDER_CLASSES[spec["contender"]](Path(spec["graph"]), Path(spec["scratch"]), spec["queries"])
     caps = Caps(float(spec["cap"]), float(spec["load_cap"]))
     signal.signal(signal.SIGALRM, _alarm)
     todo = list(spec["operations"])
@@ -459,10 +460,12 @@ def _reader(stream: io.TextIOBase, lines: queue.Queue[str | None]) -> None:
     lines.put(None)
 
 
-def run_child(contender: str, graph_nt: Path, todo: list[str], caps: Caps, session: Session) -> list[str]:
-    """Run one child on ``todo``; fill ``session``; returns the operations left to do (after a kill)."""
+def run_child(contender: str, graph_nt: Path, todo: list[str], caps: Caps, session: Session,
+              queries: list[str]) -> list[str]:
+    """Run one child on ``todo`` (``queries``: the library queries of the round, for
+    :data:`DISK_QUERIES`); fill ``session``; returns the operations left to do (after a kill)."""
     spec = {"contender": contender, "graph": str(graph_nt), "operations": todo, "cap": caps.operation,
-            "load_cap": caps.load}
+            "load_cap": caps.load, "queries": queries}
     with tempfile.TemporaryDirectory(prefix=f"ftgraph-bench-{contender}-") as scratch:
         spec["scratch"] = scratch
         errors = Path(scratch) / "stderr.txt"
@@ -529,8 +532,9 @@ def run_child(contender: str, graph_nt: Path, todo: list[str], caps: Caps, sessi
 def run_session(contender: str, graph_nt: Path, todo: list[str], caps: Caps) -> Session:
     """The whole workload of one contender in one round, restarting the child after a kill."""
     session = Session()
+    queries = [op.removeprefix(QUERY_PREFIX) for op in todo if op.startswith(QUERY_PREFIX)]
     while todo:
-        todo = run_child(contender, graph_nt, todo, caps, session)
+        todo = run_child(contender, graph_nt, todo, caps, session, queries)
     return session
 
 

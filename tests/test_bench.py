@@ -59,6 +59,11 @@ def test_bench_command_writes_markdown_csv_and_plot(tmp_path: Path) -> None:
     assert any(line.startswith("| load |") and f"| {shown} |" in line for line in text.splitlines())
     assert out.with_suffix(".png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "Loading ≥ 8× faster than rdflib" in result.output
+    for contender in ("project", "pyoxigraph"):  # the queries of the run, once each, on the on-disk stores
+        disk = medians[contender, "every query (on-disk store)"]
+        assert disk["status"] == "ok"
+        assert int(disk["size_of_result"]) == sum(int(medians[contender, f"query {name}"]["size_of_result"])
+                                                  for name in ("label-waves", "brokers"))
 
 
 def test_an_operation_past_the_cap_is_stopped_and_the_next_one_runs(tmp_path: Path) -> None:
