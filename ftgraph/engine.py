@@ -293,7 +293,8 @@ def _locked(graph_nt: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _built_graph(out_dir: Path) -> Path:
+def _graph_nt(out_dir: Path) -> Path:
+    """``out_dir/graph.nt``; an error saying how to build it when it is missing."""
     graph_nt = out_dir / GRAPH_NT
     if not graph_nt.is_file():
         raise FtgraphError(f"{graph_nt}: no built graph; run `ftgraph build` (or `ftgraph run`) first")
@@ -305,7 +306,7 @@ def load_store(out_dir: Path) -> ox.Store:
     unchanged (same path, inode, size and modification time), so a notebook loads it once.
 
     Treat it as read-only: it is shared by the callers of this process."""
-    graph_nt = _built_graph(out_dir).resolve()
+    graph_nt = _graph_nt(out_dir).resolve()
     stat = graph_nt.stat()
     return _loaded_store(graph_nt, stat.st_ino, stat.st_size, stat.st_mtime_ns)
 
@@ -326,7 +327,7 @@ def open_store(out_dir: Path) -> ox.Store:
     Rebuilt first when it is missing, was built from another ``graph.nt`` (or another pyoxigraph
     version), is half-written (no manifest) or does not open / has lost triples (corrupted).
     """
-    graph_nt = _built_graph(out_dir)
+    graph_nt = _graph_nt(out_dir)
     store_dir = out_dir / STORE_DIR
     with _locked(graph_nt):
         manifest = _read_manifest(store_dir)
